@@ -24,11 +24,12 @@ Q := @
 say = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS := libelf zlib lzo2 libssh libzstd
+PKGS := libelf zlib lzo2 libssh libzstd libcrypto
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wmissing-prototypes
+# Messages are truncated to their buffers on purpose, so format-truncation is off.
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-truncation -Wno-unused-parameter -Wmissing-prototypes
 ifneq ($(CI),)
 WARN += -Werror
 endif
