@@ -369,7 +369,7 @@ int elfcore_writer_write_page(struct elfcore_writer *w, uint64_t pfn, const void
 	return elfcore_writer_write_encoded(w, &p);
 }
 
-static int leave_out(struct elfcore_writer *w, uint64_t pfn, uint64_t *counter)
+int elfcore_writer_drop_page(struct elfcore_writer *w, uint64_t pfn)
 {
 	int ret;
 
@@ -379,18 +379,8 @@ static int leave_out(struct elfcore_writer *w, uint64_t pfn, uint64_t *counter)
 		return ret;
 	if ((ret = w->ops->drop(w, pfn)) < 0)
 		return ec_writer_fail(w, ret);
-	(*counter)++;
+	w->st.dropped++;
 	return 0;
-}
-
-int elfcore_writer_drop_page(struct elfcore_writer *w, uint64_t pfn)
-{
-	return leave_out(w, pfn, &w->st.dropped);
-}
-
-int elfcore_writer_exclude_page(struct elfcore_writer *w, uint64_t pfn)
-{
-	return leave_out(w, pfn, &w->st.excluded);
 }
 
 int elfcore_writer_finish(struct elfcore_writer *w)
@@ -413,10 +403,10 @@ int elfcore_writer_finish(struct elfcore_writer *w)
 			(unsigned long long)w->write_next, (unsigned long long)w->o.max_pfn));
 		goto failed;
 	}
-	if (w->st.written + w->st.dropped + w->st.excluded != w->st.planned) {
+	if (w->st.written + w->st.dropped != w->st.planned) {
 		ec_writer_fail(w, ec_err(w->ctx, -EINVAL,
 			"writer: %llu pages written, %llu planned: the two passes disagree",
-			(unsigned long long)(w->st.written + w->st.dropped + w->st.excluded),
+			(unsigned long long)(w->st.written + w->st.dropped),
 			(unsigned long long)w->st.planned));
 		goto failed;
 	}

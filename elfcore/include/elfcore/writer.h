@@ -140,11 +140,6 @@ ELFCORE_API int elfcore_writer_write_encoded(struct elfcore_writer *w,
 /* Page pfn could not be read: kdump leaves it out (its bit in the second
  * bitmap is cleared), ELF stores zeros. Counted in stats.dropped. */
 ELFCORE_API int elfcore_writer_drop_page(struct elfcore_writer *w, uint64_t pfn);
-/* Page pfn turned out to be excluded by the dump level after planning (a
- * zero page at level 1 in kdump format: makedumpfile decides those while
- * writing). Same effect as drop_page() (kdump clears its bit; ELF, whose
- * layout is fixed by then, stores zeros) but counted in stats.excluded. */
-ELFCORE_API int elfcore_writer_exclude_page(struct elfcore_writer *w, uint64_t pfn);
 
 /* Check every page arrived, flush, and rewrite the headers without the
  * incomplete mark. Returns the first error of the whole write (then the
@@ -161,7 +156,6 @@ struct elfcore_writer_stats {
 	uint64_t raw;            /* stored uncompressed */
 	uint64_t compressed;
 	uint64_t dropped;        /* drop_page() */
-	uint64_t excluded;       /* exclude_page() */
 	uint64_t segments;       /* ELF: PT_LOADs */
 	uint64_t bytes;          /* output size so far */
 };
