@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/input.h"
+#include "input.h"
 
 #define MAX_PHDRS      (1u << 16)
 #define MAX_NOTES_SIZE (16u << 20)
@@ -36,7 +36,10 @@ static int cmp_load(const void *a, const void *b)
 {
 	const struct cap_load *x = a, *y = b;
 
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+	if (x->paddr != y->paddr)
+		return x->paddr < y->paddr ? -1 : 1;
+	/* the larger first: RAM before the kernel text mapping inside it */
+	return x->memsz > y->memsz ? -1 : x->memsz < y->memsz;
 }
 
 static uint32_t rd32(const uint8_t *p)
@@ -85,18 +88,21 @@ static int build_ranges(struct cap_input *in)
 	for (size_t i = 0; i < in->nloads; i++) {
 		const struct cap_load *l = &in->loads[i];
 		struct elfcore_mem_range *last = in->nranges ? &in->ranges[in->nranges - 1] : NULL;
+		/* whole pages, as the bitmaps count them: [floor(start), floor(end)) */
+		uint64_t start = l->paddr / in->page_size * in->page_size;
+		uint64_t end = (l->paddr + l->memsz) / in->page_size * in->page_size;
 
-		if (!l->memsz)
+		if (end <= start)
 			continue;
-		if (last && l->paddr < last->paddr + last->size) {
+		if (last && start <= last->paddr + last->size) {
 			/* overlapping (the kernel text mapping inside RAM): merge */
-			if (l->paddr + l->memsz > last->paddr + last->size)
-				last->size = l->paddr + l->memsz - last->paddr;
+			if (end > last->paddr + last->size)
+				last->size = end - last->paddr;
 			continue;
 		}
-		in->ranges[in->nranges].paddr = l->paddr;
-		in->ranges[in->nranges].vaddr = l->vaddr;
-		in->ranges[in->nranges].size = l->memsz;
+		in->ranges[in->nranges].paddr = start;
+		in->ranges[in->nranges].vaddr = l->vaddr ? l->vaddr - (l->paddr - start) : 0;
+		in->ranges[in->nranges].size = end - start;
 		in->nranges++;
 	}
 	return 0;
