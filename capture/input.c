@@ -309,20 +309,31 @@ int cap_input_window(struct cap_input *in, uint64_t pfn, uint64_t n, void *buf,
 	uint64_t off, len = n * in->page_size;
 	int ret;
 
-	memset(w, 0, sizeof(*w));
+	w->data = NULL;
 	if (!l || cap_input_run(in, pfn, n) < n)
 		return -ENOENT;
 	off = l->offset + (pfn * in->page_size - l->paddr);
+	if (w->map && off >= w->map_off && off + len <= w->map_off + w->map_len) {
+		w->data = (const uint8_t *)w->map + (off - w->map_off);
+		return 0;
+	}
 	if (in->use_mmap) {
-		long pg = sysconf(_SC_PAGESIZE);
-		uint64_t aligned = off & ~(uint64_t)(pg - 1);
-		size_t map_len = (size_t)(len + (off - aligned));
-		void *m = mmap(NULL, map_len, PROT_READ, MAP_SHARED, in->fd, (off_t)aligned);
+		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+		uint64_t lo = off & ~(pg - 1), hi = lo + CAP_WINDOW;
+		uint64_t load_end = l->offset + l->filesz;
+		void *m;
 
+		if (hi < off + len)
+			hi = off + len;
+		if (hi > load_end)
+			hi = load_end > off + len ? load_end : off + len;
+		cap_input_unmap(w);
+		m = mmap(NULL, (size_t)(hi - lo), PROT_READ, MAP_SHARED, in->fd, (off_t)lo);
 		if (m != MAP_FAILED) {
 			w->map = m;
-			w->map_len = map_len;
-			w->data = (const uint8_t *)m + (off - aligned);
+			w->map_len = (size_t)(hi - lo);
+			w->map_off = lo;
+			w->data = (const uint8_t *)m + (off - lo);
 			return 0;
 		}
 		__atomic_store_n(&in->use_mmap, 0, __ATOMIC_RELAXED);   /* read() from now on */
@@ -339,6 +350,7 @@ void cap_input_unmap(struct cap_window *w)
 	if (w->map)
 		munmap(w->map, w->map_len);
 	w->map = NULL;
+	w->map_len = 0;
 }
 
 int cap_input_read_page(struct cap_input *in, uint64_t pfn, void *buf)

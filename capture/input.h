@@ -49,12 +49,17 @@ uint64_t cap_input_ram_bits(const struct cap_input *in, uint64_t start, uint64_t
 			    uint8_t *bits);
 
 /* A window over the pages [pfn, pfn + n) that all start inside one load's
- * file data: map it (or read it into buf, n pages). *data points at the first
- * page. -ENOENT when the pages are not all backed by the same load's file
- * bytes (use cap_input_read_page()). cap_input_unmap() releases a mapping. */
+ * file data: *data points at the first page, inside a mapping of up to
+ * CAP_WINDOW bytes that the window keeps for the next calls (mmap and munmap
+ * are costly, in a capture kernel under emulation most of all), or inside
+ * buf (n pages) when mmap is not possible. -ENOENT when the pages are not all
+ * backed by the same load's file bytes (use cap_input_read_page()).
+ * One window per thread; cap_input_unmap() releases it. */
+#define CAP_WINDOW (4u << 20)
 struct cap_window {
 	void *map;
 	size_t map_len;
+	uint64_t map_off;
 	const uint8_t *data;
 };
 int cap_input_window(struct cap_input *in, uint64_t pfn, uint64_t n, void *buf,

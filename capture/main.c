@@ -324,6 +324,7 @@ struct report {
 	const struct cap_pipeline_stats *ps;
 	const struct elfcore_writer_stats *ws;
 	double seconds;
+	const double *tm;             /* phase end times, from t0 */
 	uint64_t out_bytes;
 	int complete;
 	const char *error;
@@ -392,6 +393,11 @@ static int fill_report(void *arg, struct seq_sink *s)
 		in_bytes ? (double)r->out_bytes / (double)in_bytes : 0.0);
 	fprintf(f, "  \"seconds\": %.3f,\n  \"throughput_mb_s\": %.1f,\n", r->seconds,
 		r->seconds > 0 ? (double)in_bytes / r->seconds / 1e6 : 0.0);
+	fprintf(f, "  \"phases\": {\"open\": %.3f, \"dmesg\": %.3f, \"filter_setup\": %.3f, "
+		"\"scan\": %.3f, \"write\": %.3f, \"finish_sync\": %.3f, \"manifest\": %.3f},\n",
+		r->tm[0], r->tm[1] - r->tm[0], r->tm[2] - r->tm[1], ps->scan_seconds,
+		ps->write_seconds, r->tm[3] - r->tm[2] - ps->scan_seconds - ps->write_seconds,
+		r->tm[4] - r->tm[3]);
 	fprintf(f, "  \"dmesg\": ");
 	json_str(f, r->dmesg ? r->dmesg : "");
 	fprintf(f, ",\n  \"filter_note\": ");
@@ -429,9 +435,68 @@ static char *suffixed(const char *path, const char *suffix)
 
 /* ---- the capture ---- */
 
+/* The dumped kernel's struct new_utsname (init_uts_ns.name), for the kdump
+ * header; readers (libkdumpfile) want sysname, release, version and machine. */
+static void read_uts(struct elfcore_kernel *k, const struct elfcore_vmcoreinfo *vi,
+		     char uts[6][65])
+{
+	uint64_t sym, off = 0;
+
+	memset(uts, 0, 6 * 65);
+	if (k && vi && !elfcore_vmcoreinfo_symbol(NULL, vi, "init_uts_ns", &sym)) {
+		elfcore_vmcoreinfo_offset(NULL, vi, "uts_namespace.name", &off);
+		if (elfcore_kernel_read(k, sym + off, uts, 6 * 65) || strcmp(uts[0], "Linux"))
+			memset(uts, 0, 6 * 65);
+		for (int i = 0; i < 6; i++)
+			uts[i][64] = '\0';
+	}
+	if (!uts[0][0])
+		strcpy(uts[0], "Linux");
+	if (!uts[3][0])
+		strcpy(uts[3], "unknown");
+}
+
+/* Virtual reads for the page filter: mem_map is read in 32 KiB chunks
+ * through vmemmap's 2M (or 1G) mappings, so the last translation is kept and
+ * a physically contiguous span is read with one pread(). */
+struct vreader {
+	struct elfcore_kernel *k;
+	struct cap_input *in;
+	uint64_t va, pa, size;        /* the last leaf: [va, va + size) -> pa */
+};
+
 static int read_virt(void *priv, uint64_t vaddr, void *buf, size_t len)
 {
-	return elfcore_kernel_read(priv, vaddr, buf, len);
+	struct vreader *r = priv;
+	uint8_t *out = buf;
+
+	while (len) {
+		uint64_t n;
+		int ret;
+
+		if (!r->size || vaddr < r->va || vaddr - r->va >= r->size) {
+			struct elfcore_vtop_walk walk;
+
+			ret = elfcore_kernel_vtop_walk(r->k, vaddr, &walk);
+			if (ret)
+				return ret;
+			if (!walk.page_size || (walk.page_size & (walk.page_size - 1)))
+				walk.page_size = 4096;
+			r->size = walk.page_size;
+			r->va = vaddr & ~(r->size - 1);
+			r->pa = walk.paddr - (vaddr - r->va);
+		}
+		n = r->va + r->size - vaddr;
+		if (n > len)
+			n = len;
+		ret = cap_input_read_phys(r->in, r->pa + (vaddr - r->va), out, (size_t)n);
+		if (ret)
+			return ret;
+		out += n;
+		vaddr += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* Sizes from the memory budget: a cycle's bitmap gets 1/8 of it, the batches
@@ -465,6 +530,7 @@ int main(int argc, char **argv)
 	struct elfcore_kernel *kern = NULL;
 	struct elfcore_pagefilter *pf = NULL;
 	struct elfcore_pagefilter_mem mem;
+	struct vreader vr = { 0 };
 	struct elfcore_sink *sink = NULL;
 	struct elfcore_writer *w = NULL;
 	struct elfcore_writer_opts wo;
@@ -475,8 +541,9 @@ int main(int argc, char **argv)
 	char *dmesg_path = NULL, *report_path = NULL, *manifest_path = NULL, *partial = NULL;
 	char errbuf[1100] = "", filter_note[600] = "";
 	const char *dmesg_state = "skipped";
+	char uts[6][65];
 	int ret, rc = EXIT_FAIL, committed = 0;
-	double t0 = now();
+	double t0 = now(), tm[5] = { 0 };
 	struct stat st;
 	unsigned level;
 
@@ -516,6 +583,7 @@ int main(int argc, char **argv)
 		kern = NULL;
 	}
 
+	tm[0] = now() - t0;
 	/* Triage first: the kernel log, before any page data. */
 	if (dmesg_path && !o.no_dmesg) {
 		if (!kern) {
@@ -529,10 +597,13 @@ int main(int argc, char **argv)
 		}
 	}
 
+	tm[1] = now() - t0;
 	/* The page filter; without it only zero pages can be left out. */
 	level = o.level;
+	vr.k = kern;
+	vr.in = &in;
 	mem.read_virt = read_virt;
-	mem.priv = kern;
+	mem.priv = &vr;
 	if (level & ~ELFCORE_DL_ZERO) {
 		if (!kern || !in.vi) {
 			snprintf(filter_note, sizeof(filter_note), "no VMCOREINFO or kernel view: "
@@ -580,6 +651,13 @@ int main(int argc, char **argv)
 	wo.notes_size = in.notes_size;
 	wo.dump_level = (int)o.level;
 	wo.elf_machine = in.machine;
+	read_uts(kern, in.vi, uts);
+	wo.uts.sysname = uts[0];
+	wo.uts.nodename = uts[1];
+	wo.uts.release = uts[2][0] ? uts[2] : NULL;
+	wo.uts.version = uts[3];
+	wo.uts.machine = uts[4][0] ? uts[4] : NULL;
+	wo.uts.domainname = uts[5];
 	if (in.vi) {
 		int64_t pb;
 
@@ -600,6 +678,7 @@ int main(int argc, char **argv)
 	po.codec_level = o.codec_level;
 	po.progress = prog;
 	budget(&o, &in, &po);
+	tm[2] = now() - t0;
 	ret = cap_pipeline_run(ctx, &in, pf, w, &po, &ps);
 	if (!ret)
 		ret = elfcore_writer_finish(w);
@@ -624,6 +703,7 @@ int main(int argc, char **argv)
 		}
 		ws.bytes = size;
 	}
+	tm[3] = tm[4] = now() - t0;
 	if (!committed) {
 		if (o.out_path)
 			fprintf(stderr, "kdump-capture: writing %s failed: %s\nkdump-capture: what was "
@@ -636,10 +716,11 @@ int main(int argc, char **argv)
 		    elfcore_manifest_write(ctx, o.out_path, manifest_path, 0, o.threads > 1 ? 2 : 1)) {
 			cap_progress_msg(prog, "warning: manifest: %s", elfcore_ctx_error(ctx));
 		}
+		tm[4] = now() - t0;
 	}
 	if (report_path && !o.no_report) {
 		struct report r = {
-			.o = &o, .in = &in, .ps = &ps, .ws = &ws, .seconds = now() - t0,
+			.o = &o, .in = &in, .ps = &ps, .ws = &ws, .seconds = now() - t0, .tm = tm,
 			.out_bytes = ws.bytes, .complete = committed, .error = errbuf,
 			.filter_note = filter_note, .dmesg = dmesg_state,
 		};

@@ -8,6 +8,16 @@
 #include "pipeline.h"
 #include "progress.h"
 
+#include <time.h>
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 enum { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
 struct page_res {
@@ -32,6 +42,7 @@ struct worker {
 	struct elfcore_page_encoder *enc;
 	uint8_t *buf;                 /* pread window: batch_pages pages */
 	uint8_t *page;                /* one page for partial pages */
+	struct cap_window win;        /* the input mapping this thread reads */
 };
 
 struct pipe {
@@ -89,12 +100,10 @@ static void process_batch(struct worker *wk, struct batch *b)
 			j++;
 		while (i < j) {
 			uint64_t run = cap_input_run(in, b->pfns[i], j - i);
-			struct cap_window win;
 
-			if (run && !cap_input_window(in, b->pfns[i], run, wk->buf, &win)) {
+			if (run && !cap_input_window(in, b->pfns[i], run, wk->buf, &wk->win)) {
 				for (uint64_t m = 0; m < run; m++)
-					encode_one(wk, b, i + (unsigned)m, win.data + m * ps);
-				cap_input_unmap(&win);
+					encode_one(wk, b, i + (unsigned)m, wk->win.data + m * ps);
 				i += (unsigned)run;
 				continue;
 			}
@@ -247,7 +256,6 @@ static int exclude_zero_pages(struct pipe *p, uint64_t start, uint64_t n, uint8_
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t run, pfn = start + i;
-		struct cap_window win;
 
 		if (!(bits[i >> 3] >> (i & 7) & 1)) {
 			if (!(i & 7) && !bits[i >> 3])
@@ -255,11 +263,8 @@ static int exclude_zero_pages(struct pipe *p, uint64_t start, uint64_t n, uint8_
 			continue;
 		}
 		run = cap_input_run(p->in, pfn, 1);
-		if (run && !cap_input_window(p->in, pfn, 1, wk->page, &win)) {
-			int z = elfcore_page_is_zero(win.data, p->ps);
-
-			cap_input_unmap(&win);
-			if (!z)
+		if (run && !cap_input_window(p->in, pfn, 1, wk->page, &wk->win)) {
+			if (!elfcore_page_is_zero(wk->win.data, p->ps))
 				continue;
 		} else if (cap_input_read_page(p->in, pfn, wk->page) ||
 			   !elfcore_page_is_zero(wk->page, p->ps)) {
@@ -333,6 +338,7 @@ static void free_pipe(struct pipe *p)
 
 	if (p->workers) {
 		for (unsigned i = 0; i < nw; i++) {
+			cap_input_unmap(&p->workers[i].win);
 			elfcore_page_encoder_free(p->workers[i].enc);
 			elfcore_ctx_free(p->workers[i].ctx);
 			free(p->workers[i].buf);
@@ -403,6 +409,7 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 {
 	struct pipe p = { .ctx = ctx, .in = in, .o = o, .st = st, .w = w, .ps = in->page_size };
 	uint64_t cyc = o->cycle_pfns, ram = 0, zero = 0;
+	double t;
 	uint8_t *bits = NULL;
 	int ret;
 
@@ -422,6 +429,7 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 		goto out;
 
 	/* Pass 1: plan. */
+	t = mono();
 	if (o->progress)
 		cap_progress_phase(o->progress, "scanning", in->max_pfn);
 	for (uint64_t s = 0; s < in->max_pfn; s += cyc) {
@@ -444,8 +452,10 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 		st->planned = ws.planned;
 	}
 	st->ram = ram;
+	st->scan_seconds = mono() - t;
 
 	/* Pass 2: write. */
+	t = mono();
 	ram = zero = 0;
 	if (o->progress)
 		cap_progress_phase(o->progress, "writing", st->planned);
@@ -463,6 +473,7 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 	if (o->progress)
 		cap_progress_end(o->progress);
 	st->zero_excluded += zero;
+	st->write_seconds = mono() - t;
 	if (pf)
 		st->filter = *elfcore_pagefilter_stats(pf);
 out:

@@ -39,6 +39,7 @@ struct cap_pipeline_stats {
 	uint64_t unreadable;         /* pages that could not be read (dropped) */
 	uint64_t first_unreadable[8];
 	uint64_t planned;
+	double scan_seconds, write_seconds;   /* pass 1, pass 2 */
 	struct elfcore_pagefilter_stats filter;
 };
 
