@@ -15,6 +15,7 @@
  * as soon as libssh took it. The writer blocks while the list holds more
  * than RETAIN_CAP bytes, which bounds memory in the capture kernel. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -180,6 +181,21 @@ static int create_tmp(struct ssh_sink *s)
 	if (ret == -EACCES)
 		return ec_err(ctx, ret, "remote directory %s is not writable",
 			      s->t.remote_dir ? s->t.remote_dir : "(login directory)");
+	if (ret == -EIO && st == SFTPC_FAILURE) {
+		/* OpenSSH says only "Failure" for EROFS, ENOSPC, EDQUOT...: ask. */
+		struct sftpc_statvfs v;
+		const char *dir = s->t.remote_dir ? s->t.remote_dir : ".";
+
+		if (s->sftp.has_statvfs && !sftpc_statvfs(&s->sftp, dir, &v)) {
+			if (v.flag & 0x1)   /* SSH2_FXE_STATVFS_ST_RDONLY */
+				return ec_err(ctx, -EROFS, "remote directory %s is on a read-only "
+					      "file system", dir);
+			if (v.bavail == 0 || v.favail == 0)
+				return ec_err(ctx, -ENOSPC, "remote file system of %s is full", dir);
+		}
+		return ec_err(ctx, ret, "cannot create the remote file %s (the server says only "
+			      "\"Failure\")", s->tmp_path);
+	}
 	if (ret == -ENOENT)
 		return ec_err(ctx, ret, "remote directory %s does not exist",
 			      s->t.remote_dir ? s->t.remote_dir : "(login directory)");
@@ -274,9 +290,12 @@ static int reconnect(struct ssh_sink *s, int err, enum open_how how)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (since(&t0) >= s->t.retry_seconds) {
-			return ec_err(s->nctx, ret, "gave up reconnecting after %u s (%s); the remote "
-				      "file %s is incomplete (durable up to offset %llu)",
-				      s->t.retry_seconds, elfcore_ctx_error(s->nctx), s->tmp_path,
+			char last[512];
+
+			snprintf(last, sizeof(last), "%s", elfcore_ctx_error(s->nctx));
+			return ec_err(s->nctx, ret, "gave up reconnecting after %u s (last: %s); the "
+				      "remote file %s is incomplete (durable up to offset %llu)",
+				      s->t.retry_seconds, last, s->tmp_path,
 				      (unsigned long long)s->durable_end);
 		}
 		sleep_ms(delay);
@@ -639,7 +658,9 @@ static int quote_paths(struct ssh_sink *s, char *qdir, size_t dlen, char *qname,
 }
 
 /* The streaming command; picks the temporary name. noclobber (set -C) makes
- * the shell create the file exclusively; umask 077 gives mode 0600. */
+ * the shell create the file exclusively; umask 077 gives mode 0600. "ready"
+ * tells the sink that the file exists before it sends a byte, so refusals
+ * (existing dump, read-only or missing directory) come back at once. */
 static int exec_stream_cmd(struct ssh_sink *s, char *out, size_t len)
 {
 	char qdir[2 * PATH_MAX_REMOTE], qname[2 * 256], qtmp[2 * PATH_MAX_REMOTE], rnd[8];
@@ -653,8 +674,8 @@ static int exec_stream_cmd(struct ssh_sink *s, char *out, size_t len)
 		return ret;
 	snprintf(out, len,
 		 "cd -- %s || exit 1; if test -e %s; then echo %s: exists, never overwriting it >&2; "
-		 "exit 17; fi; umask 077; set -C; exec cat > %s",
-		 qdir, qname, qname, qtmp);
+		 "exit 17; fi; umask 077; set -C; : > %s || exit 1; echo ready; exec cat >> %s",
+		 qdir, qname, qname, qtmp, qtmp);
 	return 0;
 }
 
@@ -699,6 +720,26 @@ static int exec_finish(struct ssh_sink *s)
 	return ret;
 }
 
+static int exec_ready(struct ssh_sink *s)
+{
+	char buf[16];
+	size_t have = 0;
+	int n;
+
+	while (have < 6) {
+		n = ssh_channel_read_timeout(s->conn.channel, buf + have, (uint32_t)(6 - have), 0,
+					     (int)s->t.timeout_seconds * 1000);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	if (have == 6 && !memcmp(buf, "ready\n", 6))
+		return 0;
+	/* The command ended (or said something else): its status says why. */
+	n = exec_wait(s, "remote command");
+	return n ? n : ec_err(s->nctx, -EPROTO, "remote command did not start streaming");
+}
+
 static int exec_session_open(struct ssh_sink *s)
 {
 	char cmd[8 * PATH_MAX_REMOTE];
@@ -709,6 +750,8 @@ static int exec_session_open(struct ssh_sink *s)
 		ret = exec_stream_cmd(s, cmd, sizeof(cmd));
 	if (!ret)
 		ret = exec_start(s, cmd);
+	if (!ret)
+		ret = exec_ready(s);
 	if (ret) {
 		ssh_conn_close(&s->conn);
 		return ret;
@@ -717,18 +760,47 @@ static int exec_session_open(struct ssh_sink *s)
 	return 0;
 }
 
+/* Send within the channel window only: libssh's blocking write would wait
+ * the whole timeout for a window that a dead command never opens, where
+ * this loop sees the command's end (EOF) at once. */
 static int exec_send(struct ssh_sink *s, const uint8_t *p, size_t len)
 {
+	ssh_channel ch = s->conn.channel;
+	struct pollfd pfd = { .fd = ssh_get_fd(s->conn.session), .events = POLLIN };
+	struct timespec t0;
 	char err[512];
 	int n;
 
-	n = ssh_channel_write(s->conn.channel, p, (uint32_t)len);
-	if (n >= 0 && (size_t)n == len)
-		return 0;
-	/* The command may have died (disk full, permissions): say why. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (len) {
+		uint32_t win;
+
+		if (ssh_channel_poll(ch, 1) == SSH_ERROR)
+			goto fail;
+		if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch))
+			goto fail;
+		win = ssh_channel_window_size(ch);
+		if (!win) {
+			if (since(&t0) > s->t.timeout_seconds)
+				return ec_err(s->nctx, -ETIMEDOUT, "remote command: no progress in %u s",
+					      s->t.timeout_seconds);
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		n = ssh_channel_write(ch, p, win < len ? win : (uint32_t)len);
+		if (n <= 0)
+			goto fail;
+		p += n;
+		len -= (size_t)n;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	}
+	return 0;
+fail:
+	/* The command died (disk full, permissions): say why. */
 	exec_stderr(s, err, sizeof(err));
 	return ec_err(s->nctx, -EIO, "sending to the remote command failed: %s",
-		      err[0] ? err : ssh_get_error(s->conn.session));
+		      err[0] ? err : ssh_channel_is_eof(ch) ? "it ended early" :
+		      ssh_get_error(s->conn.session));
 }
 
 static void *exec_thread(void *arg)
