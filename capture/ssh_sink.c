@@ -82,6 +82,7 @@ struct ssh_sink {
 	struct inflight inflight[MAX_INFLIGHT];
 	unsigned n_inflight;
 	struct chunk *last_sent;
+	char cmd_err[256];        /* exec mode: the end of the command's stderr */
 	int fsync_pending;
 	uint32_t fsync_id;
 	struct chunk *fsync_upto;
@@ -591,10 +592,12 @@ static int shell_quote(char *out, size_t out_len, const char *in)
 /* Collect the remote command's stderr (at most len-1 bytes) for messages. */
 static void exec_stderr(struct ssh_sink *s, char *buf, size_t len)
 {
-	size_t have = 0;
+	size_t have;
 	int n;
 
-	buf[0] = '\0';
+	snprintf(buf, len, "%s", s->cmd_err);
+	have = strlen(buf);
+	s->cmd_err[0] = '\0';
 	if (!s->conn.channel)
 		return;
 	while (have < len - 1) {
@@ -760,6 +763,35 @@ static int exec_session_open(struct ssh_sink *s)
 	return 0;
 }
 
+/* Keep the command's stderr (its last bytes) in s->cmd_err; drop stdout. */
+static int drain_output(struct ssh_sink *s)
+{
+	char buf[512];
+	int n;
+
+	while ((n = ssh_channel_read_nonblocking(s->conn.channel, buf, sizeof(buf), 1)) > 0) {
+		size_t keep = sizeof(s->cmd_err) - 1, have = strlen(s->cmd_err);
+
+		if ((size_t)n >= keep) {
+			memcpy(s->cmd_err, buf + n - keep, keep);
+			have = keep;
+		} else {
+			if (have + (size_t)n > keep) {
+				memmove(s->cmd_err, s->cmd_err + have + n - keep, keep - (size_t)n);
+				have = keep - (size_t)n;
+			}
+			memcpy(s->cmd_err + have, buf, (size_t)n);
+			have += (size_t)n;
+		}
+		s->cmd_err[have] = '\0';
+	}
+	if (n == SSH_ERROR)
+		return -1;
+	while ((n = ssh_channel_read_nonblocking(s->conn.channel, buf, sizeof(buf), 0)) > 0)
+		;
+	return n == SSH_ERROR ? -1 : 0;
+}
+
 /* Send within the channel window only: libssh's blocking write would wait
  * the whole timeout for a window that a dead command never opens, where
  * this loop sees the command's end (EOF) at once. */
@@ -775,7 +807,9 @@ static int exec_send(struct ssh_sink *s, const uint8_t *p, size_t len)
 	while (len) {
 		uint32_t win;
 
-		if (ssh_channel_poll(ch, 1) == SSH_ERROR)
+		/* Drain what the command prints: pending output hides its EOF
+		 * from ssh_channel_is_eof() and stops libssh's packet processing. */
+		if (drain_output(s) < 0)
 			goto fail;
 		if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch))
 			goto fail;
