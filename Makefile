@@ -14,7 +14,12 @@ DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
 FUZZ_CC    ?= clang
+# Sanitizer builds go to their own directory so the two never mix objects.
+ifeq ($(SANITIZE),1)
+O          ?= build-asan
+else
 O          ?= build
+endif
 
 ifeq ($(V),1)
 Q :=
