@@ -1,0 +1,91 @@
+#!/bin/bash
+# kdump-capture in the crash lab (`kexec -p` + kdump-capture in the capture kernel):
+#  run 1, 5-level guest: kdump lzo -d 31 (the lab's checks: makedumpfile --dump-dmesg, crash, drgn),
+#    kdump zstd -d 31 (crash, drgn, kdump-inspect dmesg), ELF -d 31 (all three), uncompressed
+#    kdump -d 1; the stage-1 patterns are in the -d 1 dump and not in the -d 31 one; the page
+#    sets equal makedumpfile's on a raw copy of the same /proc/vmcore (read with our reader);
+#    vmcore-dmesg.txt equals makedumpfile --dump-dmesg; the manifest verifies.
+#  run 2, 4-level guest: kdump lzo -d 31 (the lab's checks), libkdumpfile reads it, a flattened
+#    zstd stream on stdout rebuilds with makedumpfile -R into the same file as a direct capture.
+set -u
+source "$(dirname "$0")/lib.sh"
+runs=${LAB_RUNS:-$LAB_O/lab-runs}/test_capture
+lab="$LAB_TOP/tests/e2e/lab.sh"
+pfns="$LAB_O/gen/dump_pfns"
+fail() { echo "test_capture: FAIL: $*"; exit 1; }
+for b in "$LAB_O/bin/kdump-capture" "$LAB_O/bin/kdump-inspect" "$pfns"; do
+	[ -x "$b" ] || fail "$b is not built (make all)"
+done
+release=$(lab_kernel_release)
+a=KDUMPKIT b=LAB          # the patterns, built so this script does not contain them
+
+same_pages() {            # same_pages DUMP1 DUMP2 WHAT
+	"$pfns" "$1" >"$1.pfns" 2>/dev/null || fail "$3: cannot list the pages of $1"
+	"$pfns" "$2" >"$2.pfns" 2>/dev/null || fail "$3: cannot list the pages of $2"
+	cmp -s "$1.pfns" "$2.pfns" || fail "$3: page sets differ: $(diff "$1.pfns" "$2.pfns" | head -4 | tr '\n' ' ')"
+	echo "test_capture: $3: same $(awk '{n += $2 - $1} END {print n}' "$1.pfns") pages"
+}
+
+# ---- run 1: 5-level ----
+out1="$runs/l5/out"
+cmd1='cp $VMCORE $OUT/vmcore.raw &&
+kdump-capture -l -d 31 --progress lines $VMCORE $OUT/vmcore &&
+kdump-capture -z -d 31 -q --no-dmesg $VMCORE $OUT/zstd31 &&
+kdump-capture -E -d 31 -q --no-dmesg $VMCORE $OUT/elf31 &&
+kdump-capture --compress none -d 1 -q --no-dmesg --no-manifest $VMCORE $OUT/none1'
+"$lab" --loader ref --capture ours --mem 512M --crashkernel 192M --paging 5 \
+	--capture-cmd "$cmd1" "$runs/l5" || fail "5-level run (see $runs/l5/summary.txt)"
+for f in vmcore zstd31 elf31 none1 vmcore.raw vmcore.json vmcore.sha256 vmcore-dmesg.txt; do
+	[ -s "$out1/$f" ] || fail "5-level run: $f missing"
+done
+grep -q '"complete": true' "$out1/vmcore.json" || fail "report does not say complete"
+"$LAB_O/bin/kdump-inspect" verify "$out1/vmcore" >/dev/null || fail "kdump-inspect verify rejects the dump"
+# Triage: our log is makedumpfile's, byte for byte.
+makedumpfile --dump-dmesg "$out1/vmcore" "$out1/ref-dmesg.txt" >/dev/null 2>&1 || fail "makedumpfile --dump-dmesg"
+cmp -s "$out1/vmcore-dmesg.txt" "$out1/ref-dmesg.txt" || fail "vmcore-dmesg.txt differs from makedumpfile --dump-dmesg"
+# zstd: crash and drgn read it; Debian's makedumpfile has no zstd, so the log comes from ours.
+lab_check_dump "$out1/elf31" "$release" "$runs/l5/check-elf" | tee "$runs/l5/check-elf.txt"
+grep -q FAIL "$runs/l5/check-elf.txt" && fail "ELF dump does not validate"
+[ "$(timeout 120 crash --osrelease "$out1/zstd31" 2>/dev/null | tail -n 1)" = "$release" ] || fail "crash cannot read the zstd dump"
+[ "$(lab_drgn_release "$out1/zstd31" 2>&1 | tail -n 1)" = "$release" ] || fail "drgn cannot read the zstd dump"
+"$LAB_O/bin/kdump-inspect" dmesg "$out1/zstd31" | grep -qF "$LAB_PANIC_LINE" || fail "no panic line in the zstd dump's log"
+# Patterns: present at level 1, gone at level 31.
+for p in ANON CACHE; do
+	grep -a -q -m 1 "$a-$b-$p-PATTERN" "$out1/none1" || fail "$p pattern missing at -d 1"
+	grep -a -q -m 1 "$a-$b-$p-PATTERN" "$out1/elf31" && fail "$p pattern still in the -d 31 dump"
+done
+echo "test_capture: patterns present at -d 1, absent at -d 31"
+# Page sets: makedumpfile on the raw copy of the same /proc/vmcore.
+raw="$out1/vmcore.raw"
+makedumpfile -l -d 31 "$raw" "$out1/ref31" >/dev/null 2>&1 || fail "makedumpfile -l -d 31 on the raw copy"
+same_pages "$out1/vmcore" "$out1/ref31" "-l -d 31 (guest) vs makedumpfile"
+cmp -s "$out1/vmcore" "$out1/ref31" && echo "test_capture: -l -d 31 output is byte-identical to makedumpfile's"
+for d in 1 2 4 8 16; do
+	"$LAB_O/bin/kdump-capture" -q -l -d $d --no-dmesg --no-manifest --no-report "$raw" "$out1/ours$d" ||
+		fail "kdump-capture -d $d on the raw copy"
+	makedumpfile -l -d $d "$raw" "$out1/ref$d" >/dev/null 2>&1 || fail "makedumpfile -d $d"
+	same_pages "$out1/ours$d" "$out1/ref$d" "-l -d $d vs makedumpfile"
+	rm -f "$out1/ours$d" "$out1/ref$d"
+done
+"$LAB_O/bin/kdump-capture" -q -l -d 31 --cycle-pages 4096 --threads 3 --no-dmesg --no-manifest \
+	--no-report "$raw" "$out1/cyc31" || fail "kdump-capture with small cycles"
+cmp -s "$out1/cyc31" "$out1/vmcore" || fail "small cycles and 3 threads change the output"
+rm -f "$raw" "$out1/none1" "$out1/cyc31" "$out1/ref31"
+
+# ---- run 2: 4-level ----
+out2="$runs/l4/out"
+cmd2='kdump-capture -l -d 31 -q $VMCORE $OUT/vmcore &&
+kdump-capture -F -z -d 31 -q $VMCORE > $OUT/flat &&
+kdump-capture -z -d 31 -q --no-dmesg $VMCORE $OUT/zstd31'
+"$lab" --loader ref --capture ours --mem 512M --crashkernel 192M --paging 4 \
+	--capture-cmd "$cmd2" "$runs/l4" || fail "4-level run (see $runs/l4/summary.txt)"
+"$LAB_PYTHON" - "$out2/vmcore" "$release" <<'PY' || fail "libkdumpfile cannot read the 4-level dump"
+import sys, kdumpfile
+k = kdumpfile.kdumpfile(sys.argv[1])
+assert k.attr["linux.uts.release"] == sys.argv[2], k.attr["linux.uts.release"]
+assert len(k.read(kdumpfile.KDUMP_KPHYSADDR, 0x100000, 4096)) == 4096
+print("test_capture: libkdumpfile reads", k.attr["linux.uts.release"])
+PY
+makedumpfile -R "$out2/rebuilt" <"$out2/flat" >/dev/null 2>&1 || fail "makedumpfile -R rejects the flattened stream"
+cmp -s "$out2/rebuilt" "$out2/zstd31" || fail "the flattened stream does not rebuild into the direct capture"
+echo "test_capture: ok"
