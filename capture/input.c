@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -212,6 +213,15 @@ int cap_input_open(struct elfcore_ctx *ctx, const char *path, int allow_mmap,
 			in->max_pfn = pfn;
 	}
 	ret = build_ranges(in);
+	{
+		const char *eio = getenv("KDUMP_CAPTURE_TEST_EIO");
+		unsigned long long a, b;
+
+		if (eio && sscanf(eio, "%llu-%llu", &a, &b) == 2 && a < b) {
+			in->eio_start = a;
+			in->eio_end = b;
+		}
+	}
 out:
 	free(ph);
 	if (ret)
@@ -312,6 +322,8 @@ int cap_input_window(struct cap_input *in, uint64_t pfn, uint64_t n, void *buf,
 	w->data = NULL;
 	if (!l || cap_input_run(in, pfn, n) < n)
 		return -ENOENT;
+	if (pfn < in->eio_end && pfn + n > in->eio_start)
+		return -EIO;
 	off = l->offset + (pfn * in->page_size - l->paddr);
 	if (w->map && off >= w->map_off && off + len <= w->map_off + w->map_len) {
 		w->data = (const uint8_t *)w->map + (off - w->map_off);
@@ -366,6 +378,8 @@ int cap_input_read_phys(void *arg, uint64_t paddr, void *buf, size_t len)
 	uint8_t *p = buf;
 	int covered = 0;
 
+	if (paddr < in->eio_end * in->page_size && paddr + len > in->eio_start * in->page_size)
+		return -EIO;
 	memset(buf, 0, len);
 	for (size_t i = 0; i < in->nloads; i++) {
 		const struct cap_load *l = &in->loads[i];

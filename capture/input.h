@@ -37,6 +37,9 @@ struct cap_input {
 	struct elfcore_mem_range *ranges;
 	size_t nranges;
 	unsigned ncpus;               /* NT_PRSTATUS notes */
+	/* Tests: pfns [eio_start, eio_end) read as -EIO, as bad memory does in
+	 * /proc/vmcore (set from KDUMP_CAPTURE_TEST_EIO=START-END). */
+	uint64_t eio_start, eio_end;
 };
 
 int cap_input_open(struct elfcore_ctx *ctx, const char *path, int allow_mmap,
