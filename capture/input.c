@@ -81,30 +81,62 @@ static int parse_notes(struct cap_input *in)
 	return 0;
 }
 
+/* Append [start, end) with vaddr va (0: none) to the ranges. */
+static void add_range(struct cap_input *in, uint64_t start, uint64_t end, uint64_t va)
+{
+	if (end <= start)
+		return;
+	in->ranges[in->nranges].paddr = start;
+	in->ranges[in->nranges].vaddr = va;
+	in->ranges[in->nranges].size = end - start;
+	in->nranges++;
+}
+
+static int is_text_mapping(uint64_t vaddr)
+{
+	return vaddr >= 0xffffffff80000000ull;     /* x86_64 __START_KERNEL_map */
+}
+
+/* The writer's ranges: whole pages ([floor(start), floor(end)), as the
+ * bitmaps count them), sorted, not overlapping. The kernel text mapping
+ * lies inside a RAM load: it becomes a range of its own (with its vaddr)
+ * cut out of the RAM range, so that ELF output keeps a PT_LOAD at the
+ * kernel's virtual addresses, which readers (drgn) need to find the page
+ * tables. */
 static int build_ranges(struct cap_input *in)
 {
-	in->ranges = calloc(in->nloads ? in->nloads : 1, sizeof(*in->ranges));
+	in->ranges = calloc(2 * in->nloads + 1, sizeof(*in->ranges));
 	if (!in->ranges)
 		return elfcore_ctx_set_error(in->ctx, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < in->nloads; i++) {
 		const struct cap_load *l = &in->loads[i];
 		struct elfcore_mem_range *last = in->nranges ? &in->ranges[in->nranges - 1] : NULL;
-		/* whole pages, as the bitmaps count them: [floor(start), floor(end)) */
 		uint64_t start = l->paddr / in->page_size * in->page_size;
 		uint64_t end = (l->paddr + l->memsz) / in->page_size * in->page_size;
+		uint64_t va = l->vaddr ? l->vaddr - (l->paddr - start) : 0;
+		uint64_t last_end;
 
 		if (end <= start)
 			continue;
-		if (last && start <= last->paddr + last->size) {
-			/* overlapping (the kernel text mapping inside RAM): merge */
-			if (end > last->paddr + last->size)
-				last->size = end - last->paddr;
+		if (!last || start >= last->paddr + last->size) {
+			add_range(in, start, end, va);
 			continue;
 		}
-		in->ranges[in->nranges].paddr = start;
-		in->ranges[in->nranges].vaddr = l->vaddr ? l->vaddr - (l->paddr - start) : 0;
-		in->ranges[in->nranges].size = end - start;
-		in->nranges++;
+		last_end = last->paddr + last->size;
+		if (is_text_mapping(va) && !is_text_mapping(last->vaddr) && end <= last_end) {
+			struct elfcore_mem_range rest = *last;
+
+			last->size = start - last->paddr;
+			if (!last->size)
+				in->nranges--;
+			add_range(in, start, end, va);
+			rest.vaddr = rest.vaddr ? rest.vaddr + (end - rest.paddr) : 0;
+			add_range(in, end, last_end, rest.vaddr);
+			continue;
+		}
+		/* any other overlap: merge */
+		if (end > last_end)
+			last->size = end - last->paddr;
 	}
 	return 0;
 }
