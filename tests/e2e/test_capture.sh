@@ -47,6 +47,7 @@ grep -q '"complete": true' "$out1/vmcore.json" || fail "report does not say comp
 makedumpfile --dump-dmesg "$out1/vmcore" "$out1/ref-dmesg.txt" >/dev/null 2>&1 || fail "makedumpfile --dump-dmesg"
 cmp -s "$out1/vmcore-dmesg.txt" "$out1/ref-dmesg.txt" || fail "vmcore-dmesg.txt differs from makedumpfile --dump-dmesg"
 # zstd: crash and drgn read it; Debian's makedumpfile has no zstd, so the log comes from ours.
+rm -rf "$runs/l5/check-elf"
 lab_check_dump "$out1/elf31" "$release" "$runs/l5/check-elf" | tee "$runs/l5/check-elf.txt"
 grep -q FAIL "$runs/l5/check-elf.txt" && fail "ELF dump does not validate"
 [ "$(timeout 120 crash --osrelease "$out1/zstd31" 2>/dev/null | tail -n 1)" = "$release" ] || fail "crash cannot read the zstd dump"
@@ -73,7 +74,7 @@ done
 "$LAB_O/bin/kdump-capture" -q -l -d 31 --cycle-pages 4096 --threads 3 --no-dmesg --no-manifest \
 	--no-report "$raw" "$out1/cyc31" || fail "kdump-capture with small cycles"
 cmp -s "$out1/cyc31" "$out1/vmcore" || fail "small cycles and 3 threads change the output"
-rm -f "$raw" "$out1/none1" "$out1/cyc31" "$out1/ref31"
+rm -f "$raw" "$out1/none1" "$out1/cyc31" "$out1/ref31" "$out1/ref-dmesg.txt"
 
 # ---- run 2: 4-level ----
 out2="$runs/l4/out"
