@@ -410,6 +410,7 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 	struct pipe p = { .ctx = ctx, .in = in, .o = o, .st = st, .w = w, .ps = in->page_size };
 	uint64_t cyc = o->cycle_pfns, ram = 0, zero = 0;
 	double t;
+	int single;
 	uint8_t *bits = NULL;
 	int ret;
 
@@ -454,15 +455,20 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 	st->ram = ram;
 	st->scan_seconds = mono() - t;
 
-	/* Pass 2: write. */
+	/* Pass 2: write. With a single cycle, its bits from pass 1 are still
+	 * in the buffer: no second scan of the struct pages. */
 	t = mono();
-	ram = zero = 0;
+	single = in->max_pfn <= cyc;
+	if (!single)
+		zero = 0;
+	if (pf)
+		st->filter = *elfcore_pagefilter_stats(pf);
 	if (o->progress)
 		cap_progress_phase(o->progress, "writing", st->planned);
 	for (uint64_t s = 0; s < in->max_pfn; s += cyc) {
 		uint64_t n = in->max_pfn - s < cyc ? in->max_pfn - s : cyc;
 
-		ret = cycle_bits(&p, pf, s, n, bits, &ram, &zero);
+		ret = single ? 0 : cycle_bits(&p, pf, s, n, bits, &ram, &zero);
 		if (!ret)
 			ret = elfcore_writer_begin_cycle(w, s, n, bits);
 		if (!ret)
@@ -474,7 +480,7 @@ int cap_pipeline_run(struct elfcore_ctx *ctx, struct cap_input *in, struct elfco
 		cap_progress_end(o->progress);
 	st->zero_excluded += zero;
 	st->write_seconds = mono() - t;
-	if (pf)
+	if (pf && !single)
 		st->filter = *elfcore_pagefilter_stats(pf);
 out:
 	stop_workers(&p);
