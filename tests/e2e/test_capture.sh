@@ -38,7 +38,10 @@ kdump-capture -z -d 31 -q --no-dmesg --no-manifest \$VMCORE \$OUT/zstd31 &&
 kdump-capture -E -d 31 -q --no-dmesg --no-manifest \$VMCORE \$OUT/elf31 &&
 kdump-capture --compress none -d 1 -q --no-dmesg --no-manifest \$VMCORE \$OUT/none1"
 # CAPTURE_TEST_REUSE=1 (development): reuse a passed run's outputs instead of booting again.
-reuse() { [ -n "${CAPTURE_TEST_REUSE:-}" ] && grep -q '"passed":true' "$1/summary.json" 2>/dev/null; }
+reuse() {
+	[ -n "${CAPTURE_TEST_REUSE:-}" ] && [ -f "$1/summary.txt" ] &&
+		! grep ' FAIL' "$1/summary.txt" | grep -qv '^check reached-crash '
+}
 # The stage-1 "crash" marker is sometimes lost on the console as the kernel panics (a lab
 # flake, not a capture problem): a run whose only failed check is that one counts as passed.
 lab_ok() {
