@@ -40,17 +40,17 @@ kdump-capture --compress none -d 1 -q --no-dmesg --no-manifest \$VMCORE \$OUT/no
 # CAPTURE_TEST_REUSE=1 (development): reuse a passed run's outputs instead of booting again.
 reuse() {
 	[ -n "${CAPTURE_TEST_REUSE:-}" ] && [ -f "$1/summary.txt" ] &&
-		! grep ' FAIL' "$1/summary.txt" | grep -qv '^check reached-crash '
+		! grep '^check [^ ]* FAIL' "$1/summary.txt" | grep -qv '^check reached-crash '
 }
 # The stage-1 "crash" marker is sometimes lost on the console as the kernel panics (a lab
 # flake, not a capture problem): a run whose only failed check is that one counts as passed.
 lab_ok() {
 	"$lab" "$@" && return 0
 	local s="${!#}/summary.txt"
-	[ -f "$s" ] && grep -q ' FAIL' "$s" && ! grep ' FAIL' "$s" | grep -qv '^check reached-crash ' &&
+	[ -f "$s" ] && grep -q '^check reached-crash FAIL' "$s" && ! grep '^check [^ ]* FAIL' "$s" | grep -qv '^check reached-crash ' &&
 		echo "test_capture: note: the crash marker was lost on the console; every other check passed"
 }
-reuse "$runs/l5" || lab_ok --loader ref --capture ours --mem 384M --crashkernel 160M --paging 5 \
+reuse "$runs/l5" || lab_ok --loader ref --capture ours --mem 512M --crashkernel 160M --paging 5 \
 	--capture-cmd "$cmd1" "$runs/l5" || fail "5-level run (see $runs/l5/summary.txt)"
 for f in vmcore zstd31 elf31 none1 vmcore.raw vmcore.json vmcore.sha256 vmcore-dmesg.txt; do
 	[ -s "$out1/$f" ] || fail "5-level run: $f missing"
@@ -108,7 +108,7 @@ rm -f "$raw" "$out1/none1" "$out1/cyc31" "$out1/ref31" "$out1/ref-dmesg.txt"
 out2="$runs/l4/out"
 cmd2="$ossl kdump-capture -l -d 31 -q \$VMCORE \$OUT/vmcore &&
 kdump-capture -F -l -d 31 -q \$VMCORE > \$OUT/flat"
-reuse "$runs/l4" || lab_ok --loader ref --capture ours --mem 384M --crashkernel 160M --paging 4 \
+reuse "$runs/l4" || lab_ok --loader ref --capture ours --mem 512M --crashkernel 160M --paging 4 \
 	--capture-cmd "$cmd2" "$runs/l4" || fail "4-level run (see $runs/l4/summary.txt)"
 # python3-libkdumpfile: every format and codec (physical reads; its virtual reads need what
 # 0.5.1 cannot find in 6.1 dumps, LAB.md).
