@@ -41,7 +41,7 @@ grep -q 'kdumpkit purgatory: digests ok' "$runs/5level/console.log" || fail "no 
 	--load-cmd 'kdump-load --file --kernel "$KERNEL" --initrd "$INITRD" --append "$CMDLINE"' \
 	"$runs/5G-file" || fail "kdump-load --file (kexec_file_load) on a 5G guest"
 
-"$lab" --loader ours --capture ref --timeout 100 --expect-no-dump \
+"$lab" --loader ours --capture ref --timeout 80 --expect-no-dump \
 	--load-cmd 'kdump-load --test-bad-digest --kernel "$KERNEL" --initrd "$INITRD" --append "$CMDLINE"' \
 	"$runs/bad-digest" >"$runs/bad-digest.log" 2>&1 || {
 	cat "$runs/bad-digest.log"
