@@ -44,7 +44,7 @@ put() {
 	local name=$1 file=$2
 	shift 2
 	"$PUT" --ssh "$SSHD_USER@127.0.0.1:$port" --ssh-key "$T/sshd/user_key" \
-		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" --ssh-timeout 5 "$@" \
+		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" --ssh-timeout 10 "$@" \
 		"$file" "$name"
 }
 empty_remote() { [ -z "$(ls -A "$R")" ] || fail "$1: remote directory not empty: $(ls -A "$R")"; }
