@@ -145,7 +145,13 @@ static int open_files(struct elfcore_ctx *ctx, const char *const *paths, size_t 
 		}
 	}
 	if (!d->ops) {
-		if (hlen >= 8 && memcmp(head, "DISKDUMP", 8) == 0)
+		const char *why = ec_flat_truncated(d->files[0]->flat);
+
+		if (d->files[0]->flat)
+			ret = ec_err(ctx, -EINVAL, "%s: a flattened stream holding neither ELF nor "
+				     "kdump-compressed data%s%s", paths[0], why ? ": " : "",
+				     why ? why : "");
+		else if (hlen >= 8 && memcmp(head, "DISKDUMP", 8) == 0)
 			ret = ec_err(ctx, -ENOTSUP, "%s: an old diskdump (not kdump) dump: not supported",
 				     paths[0]);
 		else

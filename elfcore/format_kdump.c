@@ -442,8 +442,8 @@ static int get_desc(struct elfcore_dump *d, struct kd_file *kf, uint64_t idx, st
 	int ret;
 
 	if (idx >= kf->ndesc_in_file)
-		return ec_err(d->ctx, -EIO, "%s: page descriptor %llu is past the end of the file%s",
-			      kf->f->path, (unsigned long long)idx,
+		return ec_err(d->ctx, -EIO, "page descriptor %llu is past the end of the file%s",
+			      (unsigned long long)idx,
 			      d->info.status & DUMP_DH_COMPRESSED_INCOMPLETE ?
 			      " (the dump is incomplete)" : " (the file is truncated)");
 	if (!kf->cache_n || idx < kf->cache_first || idx >= kf->cache_first + kf->cache_n) {
@@ -468,30 +468,27 @@ static int get_desc(struct elfcore_dump *d, struct kd_file *kf, uint64_t idx, st
 	return 0;
 }
 
-/* Is the descriptor usable? -EIO naming the problem if not. */
-static int check_desc(struct elfcore_dump *d, struct kd_priv *p, struct kd_file *kf, uint64_t pfn,
+/* Is the descriptor usable? -EIO naming the problem if not (the caller
+ * puts the file and pfn in front). */
+static int check_desc(struct elfcore_dump *d, struct kd_priv *p, struct kd_file *kf,
 		      const struct page_desc *pd)
 {
 	uint32_t comp = pd->flags & DUMP_DH_COMPRESSED_ANY;
 
 	if (pd->offset == 0 && pd->size == 0)
-		return ec_err(d->ctx, -EIO, "%s: pfn %#llx: page missing (empty descriptor)%s",
-			      kf->f->path, (unsigned long long)pfn,
+		return ec_err(d->ctx, -EIO, "page missing (empty descriptor)%s",
 			      d->info.status & DUMP_DH_COMPRESSED_INCOMPLETE ?
 			      ": the dump is incomplete" : "");
 	if (pd->size == 0 || pd->size > p->block_size)
-		return ec_err(d->ctx, -EIO, "%s: pfn %#llx: bad page data size %u", kf->f->path,
-			      (unsigned long long)pfn, pd->size);
+		return ec_err(d->ctx, -EIO, "bad page data size %u", pd->size);
 	if (comp & (comp - 1))
-		return ec_err(d->ctx, -EIO, "%s: pfn %#llx: bad compression flags %#x", kf->f->path,
-			      (unsigned long long)pfn, pd->flags);
+		return ec_err(d->ctx, -EIO, "bad compression flags %#x", pd->flags);
 	if (!comp && pd->size != p->block_size)
-		return ec_err(d->ctx, -EIO, "%s: pfn %#llx: raw page of %u bytes, not %u",
-			      kf->f->path, (unsigned long long)pfn, pd->size, p->block_size);
+		return ec_err(d->ctx, -EIO, "raw page of %u bytes, not %u", pd->size, p->block_size);
 	if (pd->offset > kf->f->size || pd->size > kf->f->size - pd->offset)
-		return ec_err(d->ctx, -EIO, "%s: pfn %#llx: page data at offset %llu past the end of "
-			      "the file (%llu bytes)%s", kf->f->path, (unsigned long long)pfn,
-			      (unsigned long long)pd->offset, (unsigned long long)kf->f->size,
+		return ec_err(d->ctx, -EIO, "page data at offset %llu past the end of the file "
+			      "(%llu bytes)%s", (unsigned long long)pd->offset,
+			      (unsigned long long)kf->f->size,
 			      d->info.incomplete ? ": the dump is incomplete" : "");
 	return 0;
 }
@@ -523,11 +520,11 @@ static int kdump_read_page(struct elfcore_dump *d, uint64_t pfn, void *buf)
 	if (!ec_bit_test(kf->bitmap2, pfn))
 		return not_present(d, p, pfn);
 	ret = get_desc(d, kf, rank(kf, pfn) - kf->rank_base, &pd);
+	if (!ret)
+		ret = check_desc(d, p, kf, &pd);
 	if (ret)
-		return elfcore_ctx_prefix(d->ctx, ret, "pfn %#llx", (unsigned long long)pfn);
-	ret = check_desc(d, p, kf, pfn, &pd);
-	if (ret)
-		return ret;
+		return elfcore_ctx_prefix(d->ctx, ret, "%s: pfn %#llx", kf->f->path,
+					  (unsigned long long)pfn);
 	codec = codec_of(pd.flags);
 	if (codec == ELFCORE_CODEC_NONE)
 		return ec_file_pread(d->ctx, kf->f, buf, pd.size, pd.offset, "page data");
@@ -599,10 +596,10 @@ static int kdump_check(struct elfcore_dump *d)
 				break;
 			ret = get_desc(d, kf, idx, &pd);
 			if (!ret)
-				ret = check_desc(d, p, kf, pfn, &pd);
+				ret = check_desc(d, p, kf, &pd);
 			if (ret)
-				return elfcore_ctx_prefix(d->ctx, ret, "page descriptor %llu (pfn %#llx)",
-							  (unsigned long long)idx,
+				return elfcore_ctx_prefix(d->ctx, ret, "%s: page descriptor %llu (pfn %#llx)",
+							  kf->f->path, (unsigned long long)idx,
 							  (unsigned long long)pfn);
 			idx++;
 			pfn++;
