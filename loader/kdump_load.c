@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -22,15 +23,33 @@ struct mapped {
 
 struct options {
 	const char *kernel, *initrd, *cmdline, *append, *sysroot;
-	int reuse, unload, status, dry_run, json, file, test_bad_digest;
+	int reuse, unload, status, dry_run, json, file, test_bad_digest, verbose;
 };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* -v: where the time goes (the benchmark's question). */
+static void phase(const struct options *o, const char *what, double *t)
+{
+	double n = now();
+
+	if (o->verbose)
+		fprintf(stderr, "kdump-load: %-12s %.3f s\n", what, n - *t);
+	*t = n;
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kdump-load --kernel BZIMAGE [--initrd INITRD]\n"
 		"                  [--cmdline STR | --append STR | --reuse-cmdline] [-s|--file]\n"
-		"                  [--dry-run [--json]] [--sysroot DIR]\n"
+		"                  [--dry-run [--json]] [--sysroot DIR] [-v|--verbose]\n"
 		"       kdump-load --unload | --status [--sysroot DIR]\n"
 		"Loads a capture kernel for crash dumps (kexec_load with KEXEC_ON_CRASH, or\n"
 		"kexec_file_load with --file). --dry-run builds every segment and prints the\n"
@@ -122,6 +141,7 @@ static int do_load(struct elfcore_ctx *ctx, const struct options *o)
 	char cmdline[4096];
 	const char *root = o->sysroot ? o->sysroot : "";
 	int ret, rc = 1;
+	double t = now();
 
 	memset(&m, 0, sizeof(m));
 	if (!o->dry_run && geteuid() != 0) {
@@ -132,6 +152,7 @@ static int do_load(struct elfcore_ctx *ctx, const struct options *o)
 		fprintf(stderr, "kdump-load: %s\n", elfcore_ctx_error(ctx));
 		goto out;
 	}
+	phase(o, "machine", &t);
 	if (!m.have_crash) {
 		fprintf(stderr, "kdump-load: no crashkernel memory is reserved (no \"Crash kernel\" in "
 			"%s/proc/iomem): add crashkernel=256M to the kernel command line and reboot\n", root);
@@ -149,6 +170,7 @@ static int do_load(struct elfcore_ctx *ctx, const struct options *o)
 	}
 	if (map_file(o->kernel, &kernel) < 0 || (o->initrd && map_file(o->initrd, &initrd) < 0))
 		goto out;
+	phase(o, "read files", &t);
 	if ((ret = arch->probe(ctx, kernel.data, kernel.size)) < 0) {
 		fprintf(stderr, "kdump-load: %s: %s\n", o->kernel, elfcore_ctx_error(ctx));
 		goto out;
@@ -184,6 +206,7 @@ static int do_load(struct elfcore_ctx *ctx, const struct options *o)
 		fprintf(stderr, "kdump-load: %s\n", elfcore_ctx_error(ctx));
 		goto out;
 	}
+	phase(o, "plan+digests", &t);
 	if (o->dry_run) {
 		ld_plan_print(p, &m, o->json);
 		rc = 0;
@@ -196,6 +219,7 @@ static int do_load(struct elfcore_ctx *ctx, const struct options *o)
 		fprintf(stderr, "kdump-load: kexec_load: %s%s%s\n", strerror(-ret), *hint ? ": " : "", hint);
 		goto out;
 	}
+	phase(o, "kexec_load", &t);
 	rc = 0;
 out:
 	if (p) {
@@ -225,6 +249,7 @@ int main(int argc, char **argv)
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "file", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		/* Test only: corrupt one digest so that the purgatory must refuse to boot. */
 		{ "test-bad-digest", no_argument, NULL, OPT_TEST_BAD_DIGEST },
 		{ NULL, 0, NULL, 0 },
@@ -233,7 +258,7 @@ int main(int argc, char **argv)
 	struct elfcore_ctx *ctx;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "k:i:c:a:uSnsh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:i:c:a:uSnshv", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kernel = optarg; break;
 		case 'i': o.initrd = optarg; break;
@@ -247,6 +272,7 @@ int main(int argc, char **argv)
 		case OPT_SYSROOT: o.sysroot = optarg; break;
 		case 's': o.file = 1; break;
 		case OPT_TEST_BAD_DIGEST: o.test_bad_digest = 1; break;
+		case 'v': o.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

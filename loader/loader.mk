@@ -24,3 +24,4 @@ $(O)/fuzz/seeds/fuzz_bzimage/head:
 	@mkdir -p $(dir $@)
 	$(Q)k=$$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1); \
 	if [ -n "$$k" ]; then head -c 16384 "$$k" >$@; else printf 'HdrS' >$@; fi
+

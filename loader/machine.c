@@ -180,10 +180,11 @@ int ld_kcore_parse(struct elfcore_ctx *ctx, const void *data, size_t size, struc
 	return 0;
 }
 
+/* Read only the ELF header and program headers: past them /proc/kcore is memory. */
 static int read_kcore(struct elfcore_ctx *ctx, struct ld_machine *m)
 {
 	char *buf = malloc(KCORE_HEAD_MAX);
-	size_t got = 0;
+	size_t got = 0, want = 4096;
 	int fd, ret = 0;
 
 	if (!buf)
@@ -193,8 +194,8 @@ static int read_kcore(struct elfcore_ctx *ctx, struct ld_machine *m)
 		ret = ec_err(ctx, -errno, "%s/proc/kcore: %s", m->root, strerror(errno));
 		goto out;
 	}
-	while (got < KCORE_HEAD_MAX) {
-		ssize_t n = pread(fd, buf + got, KCORE_HEAD_MAX - got, (off_t)got);
+	while (got < want) {
+		ssize_t n = pread(fd, buf + got, want - got, (off_t)got);
 
 		if (n < 0) {
 			ret = ec_err(ctx, -errno, "%s/proc/kcore: %s", m->root, strerror(errno));
@@ -203,6 +204,12 @@ static int read_kcore(struct elfcore_ctx *ctx, struct ld_machine *m)
 		if (n == 0)
 			break;
 		got += (size_t)n;
+		if (got >= 64 && want == 4096) {
+			const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+			uint64_t end = eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+
+			want = end > want ? (end < KCORE_HEAD_MAX ? (size_t)end : KCORE_HEAD_MAX) : want;
+		}
 	}
 	ret = ld_kcore_parse(ctx, buf, got, m);
 out:

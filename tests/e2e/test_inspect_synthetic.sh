@@ -64,6 +64,25 @@ for f in k-zlib e.elf f.kdump; do
 	grep -q "^kdump-inspect: $T/cut-$f: " "$T/out" || bad "verify cut-$f: $(cat "$T/out")"
 done
 
+# A checksum manifest beside the dump (DUMP.sha256) is checked; a flipped byte fails it.
+manifest() {
+	/usr/bin/python3 - "$1" <<'PY'
+import hashlib, os, sys
+p = sys.argv[1]; d = open(p, 'rb').read(); bs = 4096
+lines = ['kdumpkit-manifest 1', 'file ' + os.path.basename(p), 'size %d' % len(d), 'block-size %d' % bs]
+lines += ['block %d %s' % (i // bs, hashlib.sha256(d[i:i + bs]).hexdigest()) for i in range(0, len(d), bs)]
+lines.append('sha256 ' + hashlib.sha256(d).hexdigest())
+open(p + '.sha256', 'w').write('\n'.join(lines) + '\n')
+PY
+}
+cp "$T/k-lzo" "$T/m"
+manifest "$T/m"
+expect 0 "$I" verify "$T/m"
+grep -q "checksum manifest matches" "$T/out" || bad "manifest not checked: $(cat "$T/out")"
+printf 'X' | dd of="$T/m" bs=1 seek=9000 conv=notrunc 2>/dev/null
+expect 1 "$I" verify "$T/m"
+grep -q "manifest.*block" "$T/out" || bad "manifest mismatch not named: $(cat "$T/out")"
+
 # Usage and I/O errors: exit 2.
 expect 2 "$I"
 expect 2 "$I" nosuchcommand
