@@ -17,7 +17,7 @@ static const struct command commands[] = {
 	{ "dmesg",  cmd_dmesg,  "dmesg DUMP" },
 	{ "read",   cmd_read,   "read DUMP ADDR LEN [--phys] [--raw]" },
 	{ "vtop",   cmd_vtop,   "vtop DUMP VADDR" },
-	{ "symbol", cmd_symbol, "symbol DUMP NAME" },
+	{ "symbol", cmd_symbol, "symbol DUMP [NAME]" },
 };
 
 static int usage(FILE *out)
