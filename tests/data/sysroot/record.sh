@@ -14,6 +14,7 @@ cat /proc/iomem >$T/proc/iomem
 cat /proc/cmdline >$T/proc/cmdline
 head -c 4096 /proc/kcore >$T/proc/kcore
 for f in kexec_crash_size kexec_crash_loaded vmcoreinfo kexec_loaded; do cat /sys/kernel/$f >$T/sys/kernel/$f; done
+mkdir -p $T/sys/kernel/boot_params && cat /sys/kernel/boot_params/data >$T/sys/kernel/boot_params/data
 for c in /sys/devices/system/cpu/cpu[0-9]*; do
 	n=${c##*/}; mkdir -p $T/sys/devices/system/cpu/$n
 	cat $c/crash_notes >$T/sys/devices/system/cpu/$n/crash_notes
