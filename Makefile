@@ -58,6 +58,9 @@ CLEAN :=
 .PHONY: all check demo bench install uninstall clean deps unit fuzz-smoke e2e fuzz
 all:
 
+# Objects built through pattern rules are kept, so nothing relinks for no reason.
+.SECONDARY:
+
 include elfcore/elfcore.mk
 include $(filter-out elfcore/elfcore.mk,$(wildcard */*.mk */*/*.mk))
 

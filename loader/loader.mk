@@ -25,8 +25,3 @@ $(O)/fuzz/seeds/fuzz_bzimage/head:
 	$(Q)k=$$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1); \
 	if [ -n "$$k" ]; then head -c 16384 "$$k" >$@; else printf 'HdrS' >$@; fi
 
-# make bench: kdump-load against kexec -p in one lab guest (bench/load/run.sh).
-.PHONY: bench-load
-bench: bench-load
-bench-load: all
-	$(Q)O=$(O) bench/load/run.sh
