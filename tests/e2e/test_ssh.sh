@@ -44,7 +44,7 @@ put() {
 	local name=$1 file=$2
 	shift 2
 	"$PUT" --ssh "$SSHD_USER@127.0.0.1:$port" --ssh-key "$T/sshd/user_key" \
-		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" --ssh-timeout 5 "$@" \
+		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" --ssh-timeout 10 "$@" \
 		"$file" "$name"
 }
 empty_remote() { [ -z "$(ls -A "$R")" ] || fail "$1: remote directory not empty: $(ls -A "$R")"; }
@@ -119,13 +119,15 @@ empty_remote "wrong user key"
 ok "wrong user key refused"
 
 # The writer fails: nothing published, the partial file keeps its .incomplete name.
-rc=0
-put gone "$T/data" --fail-after 10000000 2>"$T/log" || rc=$?
-[ $rc = 3 ] || { cat "$T/log"; fail "discard: exit $rc"; }
-[ ! -e "$R/gone" ] || fail "discarded dump published"
-ls "$R"/gone.*.incomplete >/dev/null || fail "discard: no .incomplete file"
-rm -f "$R"/*
-ok "failed dump not published"
+for mode in sftp exec; do
+	rc=0
+	put gone "$T/data" --ssh-mode $mode --fail-after 10000000 2>"$T/log" || rc=$?
+	[ $rc = 3 ] || { cat "$T/log"; fail "$mode: abort: exit $rc"; }
+	[ ! -e "$R/gone" ] || fail "$mode: aborted dump published"
+	ls "$R"/gone.*.incomplete >/dev/null || fail "$mode: abort: no .incomplete file"
+	rm -f "$R"/*
+done
+ok "failed dump not published (sftp, exec)"
 
 # Connection cut mid-transfer: reconnect, resume, identical result.
 relay_port=$(free_port)
