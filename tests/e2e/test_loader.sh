@@ -6,7 +6,8 @@
 #     segments, and a reload arms the crash kernel again.
 #  2. 4-level guest, 2 CPUs, crashkernel=128M: kdump-load --file (kexec_file_load), capture by the
 #     lab's default capture tool (kdump-capture when built, makedumpfile otherwise).
-#  3. 5G guest (RAM above 4G, a PT_LOAD above 4G in our elfcorehdr), 4-level: kdump-load.
+#  3. 5G guest (RAM above 4G, a PT_LOAD above 4G in our elfcorehdr), 4-level: kdump-load, capture
+#     by the lab's default capture tool (kdump-capture when built).
 #  4. a wrong digest (test-only --test-bad-digest): the purgatory must refuse to start the capture
 #     kernel: it says so on the console, and no dump appears.
 set -u
@@ -38,7 +39,7 @@ grep -q 'kdumpkit purgatory: digests ok' "$runs/5level/console.log" || fail "no 
 	--load-cmd 'kdump-load --file --kernel "$KERNEL" --initrd "$INITRD" --append "$CMDLINE"' \
 	"$runs/4level-128M-file" || fail "kdump-load --file on a 4-level guest with crashkernel=128M"
 
-"$lab" --loader ours --capture ref --mem 5G --paging 4 --load-cmd "$load" "$runs/5G" ||
+"$lab" --loader ours --mem 5G --paging 4 --load-cmd "$load" "$runs/5G" ||
 	fail "kdump-load on a 5G guest (RAM above 4G)"
 
 # The purgatory halts for good, so QEMU would run to its timeout: once the console shows the
