@@ -1,0 +1,127 @@
+/* kdump-config: read /etc/kdumpkit.conf through the library's parser and hand
+ * it to the service's shell scripts (kdump-ctl, kdump-mkinitramfs) as safely
+ * quoted shell assignments. The scripts never parse the file themselves. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elfcore/kdumpconf.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF SYSCONFDIR "/kdumpkit.conf"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kdump-config [-c FILE] check      validate the config\n"
+		"       kdump-config [-c FILE] shell      print it as shell assignments (KDUMP_*)\n"
+		"       kdump-config [-c FILE] get KEY    print one effective value\n"
+		"       kdump-config keys                 list the known keys\n"
+		"FILE defaults to $KDUMPKIT_CONF, then %s.\n", DEFAULT_CONF);
+}
+
+/* Read the whole file, refusing more than the parser accepts. */
+static int read_file(const char *path, char **out, size_t *size)
+{
+	size_t cap = ELFCORE_KDUMPCONF_MAX_SIZE + 1, len = 0, n;
+	char *buf = malloc(cap);
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!buf || !f) {
+		ret = -errno;
+		goto out;
+	}
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0 && len + n < cap)
+		len += n;
+	if (ferror(f)) {
+		ret = -EIO;
+		goto out;
+	}
+	if (n > 0)
+		len += n;       /* one byte too many: the parser names the limit */
+	*out = buf;
+	*size = len;
+	buf = NULL;
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("KDUMPKIT_CONF"), *cmd;
+	struct elfcore_kdumpconf *conf = NULL;
+	struct elfcore_ctx *ctx = NULL;
+	char *text = NULL, *shell = NULL;
+	size_t size = 0;
+	int argi = 1, status = 1, ret;
+
+	if (!path || !*path)
+		path = DEFAULT_CONF;
+	if (argi + 1 < argc && strcmp(argv[argi], "-c") == 0) {
+		path = argv[argi + 1];
+		argi += 2;
+	}
+	if (argi >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[argi++];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "keys") == 0 && argi == argc) {
+		for (size_t i = 0; elfcore_kdumpconf_key(i); i++)
+			printf("%s\n", elfcore_kdumpconf_key(i));
+		return 0;
+	}
+	if (!((strcmp(cmd, "check") == 0 && argi == argc) || (strcmp(cmd, "shell") == 0 && argi == argc) ||
+	      (strcmp(cmd, "get") == 0 && argi + 1 == argc))) {
+		usage(stderr);
+		return 2;
+	}
+
+	ctx = elfcore_ctx_new();
+	if (!ctx) {
+		fprintf(stderr, "kdump-config: out of memory\n");
+		goto out;
+	}
+	ret = read_file(path, &text, &size);
+	if (ret) {
+		fprintf(stderr, "kdump-config: %s: %s\n", path, strerror(-ret));
+		goto out;
+	}
+	if (elfcore_kdumpconf_parse(ctx, text, size, &conf)) {
+		fprintf(stderr, "kdump-config: %s: %s\n", path, elfcore_ctx_error(ctx));
+		goto out;
+	}
+	if (strcmp(cmd, "shell") == 0) {
+		if (elfcore_kdumpconf_shell(ctx, conf, &shell)) {
+			fprintf(stderr, "kdump-config: %s\n", elfcore_ctx_error(ctx));
+			goto out;
+		}
+		fputs(shell, stdout);
+	} else if (strcmp(cmd, "get") == 0) {
+		const char *v = elfcore_kdumpconf_get(conf, argv[argi]);
+
+		if (!v) {
+			fprintf(stderr, "kdump-config: unknown key \"%s\"\n", argv[argi]);
+			goto out;
+		}
+		printf("%s\n", v);
+	}
+	status = fflush(stdout) == 0 ? 0 : 1;
+out:
+	free(shell);
+	free(text);
+	elfcore_kdumpconf_free(conf);
+	elfcore_ctx_free(ctx);
+	return status;
+}
