@@ -1,0 +1,57 @@
+/* Checksum manifests: prove a dump intact after it was copied or streamed.
+ *
+ * A manifest is a small text file beside the dump (DUMP.sha256 by default)
+ * holding the SHA-256 of the whole file and of each block of it:
+ *
+ *   kdumpkit-manifest 1
+ *   file vmcore                  (base name of the dump)
+ *   size 31457280                (bytes)
+ *   block-size 1048576
+ *   sha256 <64 hex digits>       (the whole file: `sha256sum vmcore` prints it)
+ *   block 0 <64 hex digits>      (bytes [0, block-size))
+ *   block 1 <64 hex digits>
+ *   ...                          (the last block may be short)
+ *
+ * The block hashes say WHERE a copy went wrong. The manifest is untrusted
+ * text when verified: every line is checked, counts are capped by the size.
+ */
+#ifndef ELFCORE_MANIFEST_H
+#define ELFCORE_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elfcore/context.h"
+
+#define ELFCORE_MANIFEST_SUFFIX     ".sha256"
+#define ELFCORE_MANIFEST_BLOCK_SIZE (1u << 20)
+
+/* Hash dump_path and write its manifest to manifest_path (a new file, mode
+ * 0600, written under a temporary name, fsynced and renamed; an existing file
+ * is never replaced: -EEXIST). block_size 0 means ELFCORE_MANIFEST_BLOCK_SIZE.
+ * threads > 1 hashes the blocks and the whole file at the same time.
+ * Returns 0 or a negative errno with a message. */
+ELFCORE_API int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
+				       const char *manifest_path, uint64_t block_size,
+				       unsigned threads);
+
+struct elfcore_manifest_result {
+	uint64_t size;              /* bytes the manifest announces */
+	uint64_t actual_size;       /* bytes of the dump file */
+	uint64_t blocks;            /* blocks listed */
+	uint64_t bad_blocks;        /* blocks whose hash differs (or are missing) */
+	uint64_t first_bad;         /* index of the first bad block (when bad_blocks) */
+	int whole_ok;               /* the whole-file hash matches */
+	char file[256];             /* the file name the manifest names */
+};
+
+/* Check dump_path against manifest_path. dump_path NULL: the file the
+ * manifest names, in the manifest's directory. Returns 0 when everything
+ * matches; -EIO when the dump differs (res says where, the message names the
+ * first bad block); -EINVAL for a malformed manifest; other negative errno for
+ * I/O errors. res may be NULL. */
+ELFCORE_API int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
+					const char *dump_path,
+					struct elfcore_manifest_result *res);
+
+#endif

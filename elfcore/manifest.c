@@ -1,0 +1,358 @@
+/* Checksum manifests (elfcore/manifest.h): SHA-256 of a dump, whole and per block. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "ec_priv.h"
+#include "elfcore/manifest.h"
+#include "elfcore/sink.h"
+
+#define MANIFEST_MAGIC    "kdumpkit-manifest 1"
+#define MANIFEST_MAX_LINE 512
+#define IO_CHUNK          (1u << 20)
+#define MAX_BLOCK_SIZE    (1ull << 30)
+
+static void hex(const unsigned char *md, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Read exactly len bytes at off (short only at end of file: *got). */
+static int read_at(int fd, void *buf, size_t len, uint64_t off, size_t *got)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	*got = done;
+	return 0;
+}
+
+/* SHA-256 of the whole file, on its own thread when asked. */
+struct whole_job {
+	int fd;
+	uint64_t size;
+	unsigned char md[32];
+	int err;
+};
+
+static void *whole_hash(void *arg)
+{
+	struct whole_job *j = arg;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	unsigned char *buf = malloc(IO_CHUNK);
+	uint64_t off = 0;
+
+	j->err = -ENOMEM;
+	if (!mc || !buf || !EVP_DigestInit_ex(mc, EVP_sha256(), NULL))
+		goto out;
+	j->err = 0;
+	while (off < j->size) {
+		size_t want = j->size - off < IO_CHUNK ? (size_t)(j->size - off) : IO_CHUNK, got;
+
+		j->err = read_at(j->fd, buf, want, off, &got);
+		if (!j->err && got != want)
+			j->err = -EIO;          /* the file shrank under us */
+		if (j->err)
+			goto out;
+		EVP_DigestUpdate(mc, buf, got);
+		off += got;
+	}
+	if (!EVP_DigestFinal_ex(mc, j->md, NULL))
+		j->err = -EIO;
+out:
+	free(buf);
+	EVP_MD_CTX_free(mc);
+	return NULL;
+}
+
+static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
+{
+	char line[MANIFEST_MAX_LINE];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = (int)strlen(line);
+	*off += (uint64_t)n;
+	return elfcore_sink_pwrite(sink, line, (size_t)n, *off - (uint64_t)n);
+}
+
+int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
+			   const char *manifest_path, uint64_t block_size, unsigned threads)
+{
+	struct whole_job whole = { .fd = -1 };
+	struct elfcore_sink *sink = NULL;
+	EVP_MD_CTX *mc = NULL;
+	unsigned char *buf = NULL, md[32];
+	char hx[65], *name_copy = NULL;
+	uint64_t off = 0, out_off = 0, nr = 0;
+	pthread_t tid;
+	int threaded = 0, ret, fd = -1;
+	struct stat st;
+
+	if (!block_size)
+		block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
+	if (block_size > MAX_BLOCK_SIZE)
+		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", block_size);
+	fd = open(dump_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+		goto out;
+	}
+	buf = malloc(block_size < IO_CHUNK ? IO_CHUNK : block_size);
+	mc = EVP_MD_CTX_new();
+	name_copy = strdup(dump_path);
+	if (!buf || !mc || !name_copy) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &sink);
+	if (ret)
+		goto out;
+
+	whole.fd = fd;
+	whole.size = (uint64_t)st.st_size;
+	if (threads > 1 && !pthread_create(&tid, NULL, whole_hash, &whole))
+		threaded = 1;
+
+	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
+	    basename(name_copy), (uint64_t)st.st_size, block_size);
+	while (off < (uint64_t)st.st_size) {
+		uint64_t left = (uint64_t)st.st_size - off;
+		size_t want = left < block_size ? (size_t)left : (size_t)block_size, got;
+
+		ret = read_at(fd, buf, want, off, &got);
+		if (!ret && got != want)
+			ret = -EIO;
+		if (ret) {
+			ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", dump_path, off,
+			       ret == -EIO ? "file shrank while hashing" : strerror(-ret));
+			goto out_join;
+		}
+		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, got) ||
+		    !EVP_DigestFinal_ex(mc, md, NULL)) {
+			ret = ec_err(ctx, -EIO, "SHA-256 failed");
+			goto out_join;
+		}
+		hex(md, hx);
+		put(sink, &out_off, "block %" PRIu64 " %s\n", nr++, hx);
+		off += got;
+	}
+out_join:
+	if (threaded)
+		pthread_join(tid, NULL);
+	else if (!ret)
+		whole_hash(&whole);
+	if (ret)
+		goto out;
+	if (whole.err) {
+		ret = ec_err(ctx, whole.err, "%s: hashing: %s", dump_path, strerror(-whole.err));
+		goto out;
+	}
+	hex(whole.md, hx);
+	put(sink, &out_off, "sha256 %s\n", hx);
+	ret = elfcore_sink_commit(sink);
+out:
+	if (sink) {
+		int r = elfcore_sink_close(sink);
+
+		if (!ret)
+			ret = r;
+	}
+	EVP_MD_CTX_free(mc);
+	free(buf);
+	free(name_copy);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* ---- verification ---- */
+
+static int parse_hex(const char *s, unsigned char md[32])
+{
+	for (int i = 0; i < 32; i++) {
+		unsigned v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v |= (unsigned)(c - 'a' + 10);
+			else
+				return -1;
+		}
+		md[i] = (unsigned char)v;
+	}
+	return s[64] == '\0' ? 0 : -1;
+}
+
+/* Next line of the manifest without its newline; -EINVAL when too long or
+ * not terminated, 1 at end of file. */
+static int next_line(FILE *f, char *line, size_t cap, unsigned long lineno)
+{
+	size_t n;
+
+	if (!fgets(line, (int)cap, f))
+		return 1;
+	n = strlen(line);
+	if (!n || line[n - 1] != '\n')
+		return -EINVAL;
+	line[n - 1] = '\0';
+	(void)lineno;
+	return 0;
+}
+
+int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
+			    const char *dump_path, struct elfcore_manifest_result *res)
+{
+	struct elfcore_manifest_result local;
+	char line[MANIFEST_MAX_LINE], path[4096];
+	unsigned char want[32], md[32], whole_md[32];
+	EVP_MD_CTX *mc = NULL, *whole = NULL;
+	unsigned char *buf = NULL;
+	uint64_t size = 0, bs = 0, idx, nblocks, off = 0;
+	unsigned long lineno = 0;
+	int fd = -1, ret = 0, r;
+	FILE *f;
+	struct stat st;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof(*res));
+	f = fopen(manifest_path, "re");
+	if (!f)
+		return ec_err(ctx, -errno, "%s: %s", manifest_path, strerror(errno));
+
+#define BAD(...) do { ret = ec_err(ctx, -EINVAL, __VA_ARGS__); goto out; } while (0)
+	if (next_line(f, line, sizeof(line), ++lineno) || strcmp(line, MANIFEST_MAGIC))
+		BAD("%s: not a kdumpkit manifest (line 1)", manifest_path);
+	if (next_line(f, line, sizeof(line), ++lineno) || strncmp(line, "file ", 5) || !line[5] ||
+	    strchr(line + 5, '/') || strlen(line + 5) >= sizeof(res->file))
+		BAD("%s: line 2: expected \"file NAME\"", manifest_path);
+	strcpy(res->file, line + 5);
+	if (next_line(f, line, sizeof(line), ++lineno) ||
+	    sscanf(line, "size %" SCNu64, &size) != 1 || size > (1ull << 56))
+		BAD("%s: line 3: expected \"size BYTES\"", manifest_path);
+	if (next_line(f, line, sizeof(line), ++lineno) ||
+	    sscanf(line, "block-size %" SCNu64, &bs) != 1 || !bs || bs > MAX_BLOCK_SIZE)
+		BAD("%s: line 4: expected \"block-size BYTES\"", manifest_path);
+	res->size = size;
+	nblocks = (size + bs - 1) / bs;
+
+	if (!dump_path) {
+		char dir[4096];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", manifest_path);
+		slash = strrchr(dir, '/');
+		if (slash) {
+			slash[1] = '\0';
+			snprintf(path, sizeof(path), "%s%s", dir, res->file);
+		} else {
+			snprintf(path, sizeof(path), "%s", res->file);
+		}
+		dump_path = path;
+	}
+	fd = open(dump_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+		goto out;
+	}
+	res->actual_size = (uint64_t)st.st_size;
+	buf = malloc(bs);
+	mc = EVP_MD_CTX_new();
+	whole = EVP_MD_CTX_new();
+	if (!buf || !mc || !whole || !EVP_DigestInit_ex(whole, EVP_sha256(), NULL)) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+
+	for (idx = 0; idx < nblocks; idx++) {
+		uint64_t n;
+		char hx[65];
+		size_t want_len = size - off < bs ? (size_t)(size - off) : (size_t)bs, got = 0;
+
+		if (next_line(f, line, sizeof(line), ++lineno) ||
+		    sscanf(line, "block %" SCNu64 " %64s", &n, hx) != 2 || n != idx ||
+		    parse_hex(hx, want))
+			BAD("%s: line %lu: expected \"block %" PRIu64 " SHA256\"", manifest_path,
+			    lineno, idx);
+		res->blocks++;
+		r = read_at(fd, buf, want_len, off, &got);
+		if (r) {
+			ret = ec_err(ctx, r, "%s: reading at %" PRIu64 ": %s", dump_path, off,
+				     strerror(-r));
+			goto out;
+		}
+		EVP_DigestUpdate(whole, buf, got);
+		if (got != want_len || !EVP_DigestInit_ex(mc, EVP_sha256(), NULL) ||
+		    !EVP_DigestUpdate(mc, buf, got) || !EVP_DigestFinal_ex(mc, md, NULL) ||
+		    memcmp(md, want, 32)) {
+			if (!res->bad_blocks++)
+				res->first_bad = idx;
+		}
+		off += want_len;
+	}
+	if (next_line(f, line, sizeof(line), ++lineno) || strncmp(line, "sha256 ", 7) ||
+	    parse_hex(line + 7, want))
+		BAD("%s: line %lu: expected \"sha256 SHA256\"", manifest_path, lineno);
+	if (next_line(f, line, sizeof(line), ++lineno) != 1)
+		BAD("%s: line %lu: unexpected text after the whole-file hash", manifest_path, lineno);
+	EVP_DigestFinal_ex(whole, whole_md, NULL);
+	res->whole_ok = !memcmp(whole_md, want, 32) && res->actual_size == size;
+	if (res->actual_size != size)
+		ret = ec_err(ctx, -EIO, "%s: %" PRIu64 " bytes, the manifest says %" PRIu64,
+			     dump_path, res->actual_size, size);
+	else if (res->bad_blocks)
+		ret = ec_err(ctx, -EIO, "%s: %" PRIu64 " of %" PRIu64 " blocks differ, the first "
+			     "at byte %" PRIu64, dump_path, res->bad_blocks, nblocks,
+			     res->first_bad * bs);
+	else if (!res->whole_ok)
+		ret = ec_err(ctx, -EIO, "%s: whole-file SHA-256 differs", dump_path);
+#undef BAD
+out:
+	EVP_MD_CTX_free(mc);
+	EVP_MD_CTX_free(whole);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	fclose(f);
+	return ret;
+}
