@@ -1,10 +1,14 @@
 /* kdump-config: read /etc/kdumpkit.conf through the library's parser and hand
  * it to the service's shell scripts (kdump-ctl, kdump-mkinitramfs) as safely
  * quoted shell assignments. The scripts never parse the file themselves. */
+#include <elf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
 
 #include "elfcore/kdumpconf.h"
 
@@ -20,6 +24,7 @@ static void usage(FILE *f)
 		"       kdump-config [-c FILE] shell      print it as shell assignments (KDUMP_*)\n"
 		"       kdump-config [-c FILE] get KEY    print one effective value\n"
 		"       kdump-config keys                 list the known keys\n"
+		"       kdump-config synth-dump FILE      write a small synthetic ELF vmcore (kdump-ctl test)\n"
 		"FILE defaults to $KDUMPKIT_CONF, then %s.\n", DEFAULT_CONF);
 }
 
@@ -53,6 +58,89 @@ out:
 	return ret;
 }
 
+/* A small ELF vmcore as the kernel's /proc/vmcore looks: one PT_NOTE holding a VMCOREINFO note
+ * (this kernel's release, PAGESIZE, CRASHTIME), one PT_LOAD of SYNTH_PAGES pages of a pattern.
+ * kdump-ctl test runs the capture tool on it: a rehearsal that needs no crash. */
+#define SYNTH_PAGES 64
+#define SYNTH_PAGE  4096
+
+static int synth_dump(const char *path)
+{
+	char info[512], note[1024], page[SYNTH_PAGE];
+	struct utsname uts;
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[2] = { { 0 } };
+	Elf64_Nhdr nh = { 0 };
+	size_t info_len, note_len = 0;
+	FILE *f;
+	int ret = 0;
+
+	if (uname(&uts))
+		return -errno;
+	info_len = (size_t)snprintf(info, sizeof(info),
+				    "OSRELEASE=%s\nPAGESIZE=%d\nCRASHTIME=%lld\nKDUMPKIT_SYNTHETIC=1\n",
+				    uts.release, SYNTH_PAGE, (long long)time(NULL));
+	if (info_len >= sizeof(info))
+		return -EINVAL;
+	nh.n_namesz = sizeof("VMCOREINFO");
+	nh.n_descsz = (Elf64_Word)info_len;
+	nh.n_type = 0;
+	memcpy(note, &nh, sizeof(nh));
+	note_len = sizeof(nh);
+	memcpy(note + note_len, "VMCOREINFO\0\0", 12);       /* name, padded to 4 */
+	note_len += 12;
+	memset(note + note_len, 0, (info_len + 3) & ~3u);
+	memcpy(note + note_len, info, info_len);
+	note_len += (info_len + 3) & ~3u;
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 2;
+	ph[0].p_type = PT_NOTE;
+	ph[0].p_offset = sizeof(eh) + sizeof(ph);
+	ph[0].p_filesz = ph[0].p_memsz = note_len;
+	ph[1].p_type = PT_LOAD;
+	ph[1].p_flags = PF_R | PF_W | PF_X;
+	ph[1].p_offset = SYNTH_PAGE;
+	ph[1].p_paddr = 0x1000000;
+	ph[1].p_vaddr = 0xffff888001000000ull;
+	ph[1].p_filesz = ph[1].p_memsz = (uint64_t)SYNTH_PAGES * SYNTH_PAGE;
+	ph[1].p_align = SYNTH_PAGE;
+
+	f = fopen(path, "wbx");
+	if (!f)
+		return -errno;
+	fwrite(&eh, sizeof(eh), 1, f);
+	fwrite(ph, sizeof(ph), 1, f);
+	fwrite(note, note_len, 1, f);
+	memset(page, 0, sizeof(page));
+	fwrite(page, SYNTH_PAGE - (sizeof(eh) + sizeof(ph) + note_len), 1, f);
+	for (unsigned i = 0; i < SYNTH_PAGES; i++) {
+		/* zero pages, and pages of text: both kinds a dump level filters or compresses */
+		if (i % 4 == 0)
+			memset(page, 0, sizeof(page));
+		else
+			for (size_t j = 0; j < sizeof(page); j++)
+				page[j] = "kdumpkit synthetic dump page\n"[j % 29];
+		fwrite(page, sizeof(page), 1, f);
+	}
+	if (ferror(f))
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		remove(path);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("KDUMPKIT_CONF"), *cmd;
@@ -76,6 +164,12 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
 		usage(stdout);
 		return 0;
+	}
+	if (strcmp(cmd, "synth-dump") == 0 && argi + 1 == argc) {
+		ret = synth_dump(argv[argi]);
+		if (ret)
+			fprintf(stderr, "kdump-config: %s: %s\n", argv[argi], strerror(-ret));
+		return ret ? 1 : 0;
 	}
 	if (strcmp(cmd, "keys") == 0 && argi == argc) {
 		for (size_t i = 0; elfcore_kdumpconf_key(i); i++)
