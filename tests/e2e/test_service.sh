@@ -97,6 +97,7 @@ run_lab() {     # run_lab NAME DISK-CONTENT... -- COMMANDS
 
 console() { cut -d' ' -f2- "$runs/$1/console.log"; }
 dumps_of() { (cd "$runs/$1/out/dumps" 2>/dev/null && ls -1A | LC_ALL=C sort | tr '\n' ' '); }
+sorted() { printf '%s\n' "$@" | LC_ALL=C sort | tr '\n' ' '; }
 
 check_dump_dir() {      # check_dump_dir RUN DIR: a complete dump directory
 	local d="$runs/$1/out/dumps/$2" f
@@ -126,7 +127,7 @@ grep -q 'kdumpkit: .* final_action poweroff' <<<"$con" || fail "crash1: no final
 new1=$(grep -o "SERVICE-POST-HOOK dir=/kdumproot/out/dumps/$host-[0-9:-]* status=0" <<<"$con" | sed 's|.*/||; s| .*||')
 [ -n "$new1" ] || fail "crash1: kdump_post did not run with the new dump and status 0"
 have=$(dumps_of crash1)
-[ "$have" = "$new1 $host-2021-06-15-12:30:00 otherhost-2019-05-05-05:05:05 " ] ||
+[ "$have" = "$(sorted "$new1" "$host-2021-06-15-12:30:00" otherhost-2019-05-05-05:05:05)" ] ||
 	fail "crash1: keep 2: the disk holds: $have"
 check_dump_dir crash1 "$new1"
 lab_check_dump "$runs/crash1/out/dumps/$new1/vmcore" "$(lab_kernel_release)" "$runs/crash1/check" ||
@@ -144,7 +145,7 @@ con=$(console crash2)
 new2=$(grep -o "SERVICE-POST-HOOK dir=/kdumproot/out/dumps/$host-[0-9:-]* status=0" <<<"$con" | sed 's|.*/||; s| .*||')
 [ -n "$new2" ] && [ "$new2" != "$new1" ] || fail "crash2: no new dump ($(grep -a 'kdumpkit:' <<<"$con" | tail -n 5))"
 have=$(dumps_of crash2)
-[ "$have" = "$new1 $new2 otherhost-2019-05-05-05:05:05 " ] || fail "crash2: keep 2: the disk holds: $have"
+[ "$have" = "$(sorted "$new1" "$new2" otherhost-2019-05-05-05:05:05)" ] || fail "crash2: keep 2: the disk holds: $have"
 check_dump_dir crash2 "$new2"
 ok "crash 2: $new2 saved, $new1 kept, older ones removed ($(grep -o 'kdump-ctl: loading with [a-z-]*' <<<"$con" | sed 's/.* //') + $(grep -o 'capturer [a-z-]*' <<<"$con" | head -n 1))"
 
