@@ -14,7 +14,12 @@ DESTDIR    ?=
 PKG_CONFIG ?= pkg-config
 CC         ?= cc
 FUZZ_CC    ?= clang
+# Sanitizer builds go to their own directory so the two never mix objects.
+ifeq ($(SANITIZE),1)
+O          ?= build-asan
+else
 O          ?= build
+endif
 
 ifeq ($(V),1)
 Q :=
@@ -52,6 +57,9 @@ CLEAN :=
 
 .PHONY: all check demo bench install uninstall clean deps unit fuzz-smoke e2e fuzz
 all:
+
+# Objects built through pattern rules are kept, so nothing relinks for no reason.
+.SECONDARY:
 
 include elfcore/elfcore.mk
 include $(filter-out elfcore/elfcore.mk,$(wildcard */*.mk */*/*.mk))

@@ -52,6 +52,8 @@ if [ "$STAGE" = 1 ]; then
 	while [ $i -lt 2048 ]; do ANON="$ANON$anon_pat-"; i=$((i + 1)); done
 	sync
 	mark crash
+	# Let the serial port drain: a panic drops what the tty still holds (the marker).
+	sleep 1
 	echo c >/proc/sysrq-trigger
 	fail "still alive after sysrq-trigger"
 fi

@@ -259,6 +259,14 @@ static void test_fd_sequential(void **state)
 	unlink(path);
 }
 
+static uint64_t be64at(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+
 /* Rebuild a file image from a flattened stream, as makedumpfile -R does.
  * Returns the number of records, -1 when malformed or without end marker. */
 static int unflatten(const unsigned char *s, size_t n, unsigned char *img, size_t cap)
@@ -267,11 +275,11 @@ static int unflatten(const unsigned char *s, size_t n, unsigned char *img, size_
 	int records = 0;
 
 	if (n < pos || memcmp(s, "makedumpfile\0\0\0\0", 16) ||
-	    be64toh(*(uint64_t *)(s + 16)) != 1 || be64toh(*(uint64_t *)(s + 24)) != 1)
+	    be64at(s + 16) != 1 || be64at(s + 24) != 1)
 		return -1;
 	while (pos + 16 <= n) {
-		int64_t off = (int64_t)be64toh(*(uint64_t *)(s + pos));
-		int64_t len = (int64_t)be64toh(*(uint64_t *)(s + pos + 8));
+		int64_t off = (int64_t)be64at(s + pos);
+		int64_t len = (int64_t)be64at(s + pos + 8);
 
 		pos += 16;
 		if (off == -1 && len == -1)

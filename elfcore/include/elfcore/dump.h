@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "elfcore/codec.h"
 #include "elfcore/context.h"
 #include "elfcore/vmcoreinfo.h"
 
@@ -49,5 +50,66 @@ ELFCORE_API int elfcore_dump_read_phys(struct elfcore_dump *dump, uint64_t paddr
 
 /* The first pfn >= from that the dump holds data for, in *pfn; -ENOENT past the last. */
 ELFCORE_API int elfcore_dump_next_pfn(struct elfcore_dump *dump, uint64_t from, uint64_t *pfn);
+
+/* ---- Added with the readers: what a dump says about itself. ---- */
+
+/* Everything below is borrowed from the handle and valid until it is closed.
+ * Strings are "" when the dump does not say. A handle is not thread-safe. */
+struct elfcore_dump_info {
+	enum elfcore_format format;     /* the container: ELF, KDUMP or FLAT */
+	enum elfcore_format content;    /* ELF or KDUMP (what a FLAT stream holds) */
+	unsigned nfiles;                /* > 1 for a --split set */
+	int header_version;             /* kdump header_version; 0 for ELF */
+	uint32_t status;                /* kdump header status flags (DUMP_DH_*) */
+	enum elfcore_codec compression; /* kdump: the codec the header names; ELF: NONE */
+	int dump_level;                 /* makedumpfile -d level; -1 unknown */
+	uint64_t page_size;
+	uint64_t max_pfn;
+	uint64_t pages_present;         /* pfns the dump says exist (RAM) */
+	uint64_t pages_dumped;          /* pfns the dump holds data for */
+	int incomplete;                 /* flagged INCOMPLETE, truncated, or a split part missing */
+	const char *incomplete_reason;  /* one line, "" when complete */
+	int64_t crash_time;             /* seconds since the epoch (VMCOREINFO CRASHTIME or
+					 * the kdump header's timestamp); 0 unknown */
+	const char *sysname, *nodename, *release, *version, *machine; /* kdump utsname, or
+					 * OSRELEASE from VMCOREINFO for release */
+	uint16_t elf_machine;           /* EM_X86_64, ...; 0 unknown */
+	uint64_t phys_base;             /* kdump sub header, or VMCOREINFO NUMBER(phys_base) */
+	unsigned ncpus;                 /* NT_PRSTATUS notes */
+	int panic_cpu;                  /* index of the panicking CPU's note; -1 unknown */
+	const char *panic_cpu_reason;   /* how it was decided */
+};
+
+ELFCORE_API const struct elfcore_dump_info *elfcore_dump_info(const struct elfcore_dump *dump);
+
+/* One CPU's NT_PRSTATUS, in note order. */
+struct elfcore_dump_cpu {
+	int32_t pid;                    /* pr_pid: the task running on it (0: idle) */
+	int32_t signo;                  /* pr_cursig */
+	size_t nregs;
+	const uint64_t *regs;           /* pr_reg, in the arch's user_regs_struct order */
+	const char *const *reg_names;   /* nregs names, or NULL for an unknown arch */
+};
+ELFCORE_API const struct elfcore_dump_cpu *elfcore_dump_cpu(const struct elfcore_dump *dump,
+							    unsigned i);
+
+/* The ELF notes of the dump (PT_NOTE contents, or the kdump sub header's
+ * notes); *size 0 when none. Borrowed. */
+ELFCORE_API void elfcore_dump_notes(const struct elfcore_dump *dump, const void **data,
+				    size_t *size);
+
+/* Memory ranges: the first run [*start, *end) of pfns that exist in memory
+ * (kdump: 1st bitmap; ELF: PT_LOADs) ending after from; -ENOENT past the last. */
+ELFCORE_API int elfcore_dump_next_range(struct elfcore_dump *dump, uint64_t from,
+					uint64_t *start, uint64_t *end);
+
+/* Walk every structure of the dump and read (decompress) every dumped page.
+ * 0 when everything is sound; otherwise the first problem, -EIO (damaged or
+ * incomplete) or -EINVAL (bad structure), with a message naming the block,
+ * record or pfn. *pages (may be NULL) counts the pages read. */
+ELFCORE_API int elfcore_dump_verify(struct elfcore_dump *dump, uint64_t *pages);
+
+/* "ELF", "kdump-compressed", "flattened". */
+ELFCORE_API const char *elfcore_format_name(enum elfcore_format format);
 
 #endif

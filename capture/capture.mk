@@ -1,0 +1,9 @@
+# kdump-capture: the capture front end (runs in the crash kernel).
+CAPTURE_SRCS := capture/main.c capture/input.c capture/pipeline.c capture/progress.c
+CAPTURE_OBJS := $(CAPTURE_SRCS:%.c=$(O)/%.o)
+BINS += $(O)/bin/kdump-capture
+
+$(O)/bin/kdump-capture: $(CAPTURE_OBJS) $(ELFCORE_LIB)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CAPTURE_OBJS) $(ELFCORE_LIB) $(LIBS)

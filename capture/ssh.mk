@@ -1,0 +1,3 @@
+# SSH sink (issue 7): libssh connection, our SFTP client and the sink itself.
+# kdump-capture links $(SSH_SINK_OBJS); so does the ssh-put test driver.
+SSH_SINK_OBJS := $(O)/capture/ssh_sink.o $(O)/capture/ssh_conn.o $(O)/capture/sftpc.o

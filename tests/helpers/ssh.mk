@@ -1,0 +1,9 @@
+# ssh-put: streams a local file through the SSH sink (tests/e2e/test_ssh.sh, bench/ssh).
+TEST_HELPERS += $(O)/tests/ssh-put
+
+$(O)/tests/helpers/ssh_put.o: ALL_CFLAGS += -Icapture
+
+$(O)/tests/ssh-put: $(O)/tests/helpers/ssh_put.o $(SSH_SINK_OBJS) $(ELFCORE_LIB)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

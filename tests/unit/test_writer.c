@@ -1,0 +1,465 @@
+/* Unit tests for the dump writers: the kdump layout field by field, zero page
+ * sharing, raw-when-not-smaller, dropped pages, the incomplete mark after
+ * ENOSPC or an early stop, misuse checks, ELF segment splitting, and encoded
+ * pages giving the same bytes as write_page(). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "elfcore/sink.h"
+#include "elfcore/writer.h"
+
+#define PS 4096u
+
+static struct elfcore_ctx *ctx;
+
+struct mem {
+	unsigned char *data;
+	size_t size, limit;
+};
+
+static int mem_pwrite(void *priv, struct elfcore_ctx *c, const void *buf, size_t len, uint64_t off)
+{
+	struct mem *m = priv;
+
+	if (off + len > m->limit)
+		return elfcore_ctx_set_error(c, -ENOSPC, "mem: No space left on device");
+	if (off + len > m->size) {
+		m->data = realloc(m->data, off + len);
+		memset(m->data + m->size, 0, off + len - m->size);
+		m->size = off + len;
+	}
+	memcpy(m->data + off, buf, len);
+	return 0;
+}
+
+static int mem_close(void *priv, struct elfcore_ctx *c)
+{
+	return 0;
+}
+
+static const struct elfcore_sink_ops mem_ops = { .pwrite = mem_pwrite, .close = mem_close };
+
+static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* Page contents: 0 zero, 1 compressible, 2 random (incompressible). */
+static void fill(uint64_t pfn, unsigned char *page)
+{
+	uint64_t x = pfn * 0x9E3779B97F4A7C15ull + 1;
+	unsigned i;
+
+	switch (pfn % 3) {
+	case 0: memset(page, 0, PS); break;
+	case 1: memset(page, (int)pfn, PS); break;
+	default:
+		for (i = 0; i < PS; i += 8) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			memcpy(page + i, &x, 8);
+		}
+	}
+}
+
+struct run {
+	struct mem m;
+	struct elfcore_sink *sink;
+	struct elfcore_writer *w;
+};
+
+static void start(struct run *r, struct elfcore_writer_opts *o, size_t limit)
+{
+	memset(r, 0, sizeof(*r));
+	r->m.limit = limit ? limit : (64u << 20);
+	o->size = sizeof(*o);
+	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &r->m, &r->sink), 0);
+	assert_int_equal(elfcore_writer_new(r->sink, o, &r->w), 0);
+}
+
+static void stop(struct run *r)
+{
+	elfcore_writer_free(r->w);
+	elfcore_sink_close(r->sink);
+	free(r->m.data);
+}
+
+/* Dump every pfn whose bit is set in bits (one cycle per 64 pfns). */
+static int write_all(struct run *r, uint64_t max_pfn, const uint8_t *bits, int encoded)
+{
+	static unsigned char page[PS];
+	struct elfcore_page_encoder *enc = NULL;
+	struct elfcore_encoded_page ep;
+	uint64_t s, pfn;
+	int ret = 0;
+
+	for (s = 0; s < max_pfn; s += 64)
+		if ((ret = elfcore_writer_plan(r->w, s, max_pfn - s < 64 ? max_pfn - s : 64,
+					       bits + s / 8)) < 0)
+			return ret;
+	if (encoded)
+		assert_int_equal(elfcore_page_encoder_new(ctx, ELFCORE_CODEC_ZLIB, 0, PS, &enc), 0);
+	for (s = 0; s < max_pfn && !ret; s += 64) {
+		uint64_t n = max_pfn - s < 64 ? max_pfn - s : 64;
+
+		if ((ret = elfcore_writer_begin_cycle(r->w, s, n, bits + s / 8)) < 0)
+			break;
+		for (pfn = s; pfn < s + n && !ret; pfn++) {
+			if (!((bits[pfn / 8] >> (pfn % 8)) & 1))
+				continue;
+			fill(pfn, page);
+			if (encoded) {
+				assert_int_equal(elfcore_page_encode(enc, pfn, page, &ep), 0);
+				ret = elfcore_writer_write_encoded(r->w, &ep);
+			} else {
+				ret = elfcore_writer_write_page(r->w, pfn, page);
+			}
+		}
+	}
+	elfcore_page_encoder_free(enc);
+	return ret ? ret : elfcore_writer_finish(r->w);
+}
+
+static const char notes_vmcoreinfo[] =
+	"\x0b\0\0\0\x1f\0\0\0\0\0\0\0VMCOREINFO\0\0OSRELEASE=6.1.0-t\nCRASHTIME=77\n";
+
+static void test_kdump_layout(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .codec = ELFCORE_CODEC_ZLIB,
+					 .max_pfn = 100, .notes = notes_vmcoreinfo,
+					 .notes_size = sizeof(notes_vmcoreinfo) - 1, .dump_level = 31 };
+	struct elfcore_mem_range range = { 10 * PS, 0, 80 * PS };
+	struct elfcore_writer_stats st;
+	struct elfcore_codec_ctx *cc;
+	uint8_t bits[13] = { 0 };
+	unsigned char page[PS], out[PS];
+	const unsigned char *d, *pd;
+	uint64_t pfn, idx = 0, zero_off = 0, bm;
+	struct run r;
+
+	o.ranges = &range;
+	o.nr_ranges = 1;
+	for (pfn = 10; pfn < 90; pfn++)
+		if (pfn % 4)
+			bits[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	start(&r, &o, 0);
+	assert_int_equal(write_all(&r, 100, bits, 0), 0);
+	elfcore_writer_stats(r.w, &st);
+	assert_int_equal(st.planned, 60);
+	assert_int_equal(st.written, 60);
+	assert_int_equal(st.zero + st.raw + st.compressed, 60);
+	{
+		uint64_t z = 0, raw = 0;
+
+		for (pfn = 10; pfn < 90; pfn++)
+			if (pfn % 4) {
+				z += pfn % 3 == 0;
+				raw += pfn % 3 == 2;
+			}
+		assert_int_equal(st.zero, z);
+		assert_int_equal(st.raw, raw);
+	}
+	d = r.m.data;
+	assert_memory_equal(d, "KDUMP   ", 8);
+	assert_int_equal(get32(d + 8), 6);
+	assert_string_equal((const char *)d + 12, "Linux");
+	assert_string_equal((const char *)d + 12 + 2 * 65, "6.1.0-t");
+	assert_int_equal(get64(d + 408), 77);
+	assert_int_equal(get32(d + 424), 0x1);            /* zlib, not incomplete */
+	assert_int_equal(get32(d + 428), PS);
+	assert_int_equal(get32(d + 432), 1);              /* sub header + notes: 1 block */
+	assert_int_equal(get32(d + 436), 2);              /* two 1-block bitmaps */
+	assert_int_equal(get32(d + 440), 100);
+	/* Sub header: dump level, VMCOREINFO inside the copied notes, max_mapnr_64. */
+	assert_int_equal(get32(d + PS + 8), 31);
+	assert_int_equal(get64(d + PS + 48), PS + 104);
+	assert_int_equal(get64(d + PS + 32), PS + 104 + 24);
+	assert_int_equal(get64(d + PS + 40), 31);
+	assert_memory_equal(d + get64(d + PS + 32), "OSRELEASE=6.1.0-t\n", 18);
+	assert_int_equal(get64(d + PS + 96), 100);
+	/* Bitmaps: the first has the range [10, 90), the second the dumped pages. */
+	bm = 2 * PS;
+	for (pfn = 0; pfn < 100; pfn++) {
+		assert_int_equal((d[bm + pfn / 8] >> (pfn % 8)) & 1, pfn >= 10 && pfn < 90);
+		assert_int_equal((d[bm + PS + pfn / 8] >> (pfn % 8)) & 1,
+				 pfn >= 10 && pfn < 90 && pfn % 4);
+	}
+	/* Page descriptors in pfn order, zero pages sharing one stored page. */
+	assert_int_equal(elfcore_codec_new(ctx, ELFCORE_CODEC_ZLIB, 0, PS, &cc), 0);
+	for (pfn = 10; pfn < 90; pfn++) {
+		if (!(pfn % 4))
+			continue;
+		pd = d + 4 * PS + 24 * idx++;
+		fill(pfn, page);
+		if (pfn % 3 == 0) {
+			if (!zero_off)
+				zero_off = get64(pd);
+			assert_int_equal(get64(pd), zero_off);
+			assert_int_equal(get32(pd + 12), 0);
+		} else if (pfn % 3 == 2) {
+			assert_int_equal(get32(pd + 8), PS);      /* raw: not smaller */
+			assert_int_equal(get32(pd + 12), 0);
+		} else {
+			assert_int_equal(get32(pd + 12), 0x1);
+			assert_true(get32(pd + 8) < PS);
+		}
+		if (get32(pd + 12))
+			assert_int_equal(elfcore_codec_decompress(cc, d + get64(pd), get32(pd + 8),
+								  out, PS), 0);
+		else
+			memcpy(out, d + get64(pd), PS);
+		assert_memory_equal(out, page, PS);
+	}
+	assert_true(zero_off >= 4 * PS + 24 * 60);         /* data after the descs */
+	elfcore_codec_free(cc);
+	stop(&r);
+}
+
+static void test_encoded_identical(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .codec = ELFCORE_CODEC_ZLIB,
+					 .max_pfn = 300 };
+	uint8_t bits[38];
+	struct run a, b;
+
+	memset(bits, 0xa7, sizeof(bits));
+	start(&a, &o, 0);
+	assert_int_equal(write_all(&a, 300, bits, 0), 0);
+	start(&b, &o, 0);
+	assert_int_equal(write_all(&b, 300, bits, 1), 0);
+	assert_int_equal(a.m.size, b.m.size);
+	assert_memory_equal(a.m.data, b.m.data, a.m.size);
+	stop(&a);
+	stop(&b);
+}
+
+static void test_enospc_incomplete(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .codec = ELFCORE_CODEC_NONE,
+					 .max_pfn = 4096 };
+	uint8_t bits[512];
+	struct run r;
+	int ret;
+
+	memset(bits, 0xff, sizeof(bits));
+	start(&r, &o, 3u << 20); /* room for ~700 of the 4096 pages */
+	ret = write_all(&r, 4096, bits, 0);
+	assert_int_equal(ret, -ENOSPC);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "No space left"));
+	assert_int_equal(elfcore_writer_finish(r.w), -ENOSPC);
+	assert_int_equal(get32(r.m.data + 424) & 0x8, 0x8);  /* INCOMPLETE stays */
+	stop(&r);
+}
+
+static void test_early_stop(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .codec = ELFCORE_CODEC_NONE,
+					 .max_pfn = 64 };
+	uint8_t bits[8];
+	unsigned char page[PS];
+	struct run r;
+	uint64_t pfn;
+
+	memset(bits, 0xff, sizeof(bits));
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 64, bits), 0);
+	for (pfn = 0; pfn < 10; pfn++) {
+		fill(pfn | 2, page); /* never zero */
+		assert_int_equal(elfcore_writer_write_page(r.w, pfn, page), 0);
+	}
+	elfcore_writer_free(r.w);   /* gives up: flushes the 10 pages, mark stays */
+	r.w = NULL;
+	assert_int_equal(get32(r.m.data + 424) & 0x8, 0x8);
+	/* The 10th descriptor is on disk, the 11th is not. */
+	assert_int_not_equal(get64(r.m.data + 4 * PS + 24 * 9), 0);
+	assert_int_equal(get64(r.m.data + 4 * PS + 24 * 10), 0);
+	stop(&r);
+}
+
+static void test_drop(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .max_pfn = 16 };
+	uint8_t bits[2] = { 0xff, 0xff };
+	unsigned char page[PS];
+	struct elfcore_writer_stats st;
+	struct run r;
+	uint64_t pfn;
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 16, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 16, bits), 0);
+	for (pfn = 0; pfn < 16; pfn++) {
+		fill(pfn, page);
+		if (pfn == 3 || pfn == 5 || pfn == 12)
+			assert_int_equal(elfcore_writer_drop_page(r.w, pfn), 0);
+		else
+			assert_int_equal(elfcore_writer_write_page(r.w, pfn, page), 0);
+	}
+	assert_int_equal(elfcore_writer_finish(r.w), 0);
+	elfcore_writer_stats(r.w, &st);
+	assert_int_equal(st.dropped, 3);
+	assert_int_equal(st.written, 13);
+	assert_int_equal(r.m.data[3 * PS], 0xd7);          /* bitmap 2, pfns 0-7 without 3, 5 */
+	assert_int_equal(r.m.data[3 * PS + 1], 0xef);      /* pfns 8-15 without 12 */
+	assert_int_equal(r.m.data[2 * PS], 0xff);          /* bitmap 1 untouched */
+	stop(&r);
+}
+
+static void test_misuse(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .max_pfn = 64 };
+	uint8_t bits[8] = { 0x0f };
+	unsigned char page[PS] = { 1 };
+	struct run r;
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 8, 56, bits), -EINVAL);  /* not from 0 */
+	stop(&r);
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 12, bits), -EINVAL);  /* not a multiple of 8 */
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "multiple of 8"));
+	stop(&r);
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_write_page(r.w, 1, page), 0);
+	assert_int_equal(elfcore_writer_write_page(r.w, 0, page), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "ascending"));
+	/* Sticky: the next call fails the same way. */
+	assert_int_equal(elfcore_writer_write_page(r.w, 2, page), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "ascending"));
+	stop(&r);
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_write_page(r.w, 7, page), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "not a dumped page"));
+	stop(&r);
+
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_write_page(r.w, 0, page), 0);
+	assert_int_equal(elfcore_writer_finish(r.w), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "1 of its 4 pages"));
+	assert_int_equal(get32(r.m.data + 424) & 0x8, 0x8);
+	stop(&r);
+
+	/* ELF takes no compressed page; a sequential sink is refused. */
+	o.format = ELFCORE_FORMAT_ELF;
+	start(&r, &o, 0);
+	assert_int_equal(elfcore_writer_plan(r.w, 0, 64, bits), 0);
+	assert_int_equal(elfcore_writer_begin_cycle(r.w, 0, 64, bits), 0);
+	{
+		struct elfcore_encoded_page ep = { .pfn = 0, .data = page, .size = 10,
+						   .codec = ELFCORE_CODEC_ZLIB };
+
+		assert_int_equal(elfcore_writer_write_encoded(r.w, &ep), -EINVAL);
+	}
+	stop(&r);
+	{
+		static const struct elfcore_sink_ops seq = { .pwrite = mem_pwrite, .close = mem_close,
+							     .sequential = 1 };
+		struct mem m = { .limit = 100 };
+		struct elfcore_sink *s;
+		struct elfcore_writer *w;
+
+		assert_int_equal(elfcore_sink_new(ctx, &seq, &m, &s), 0);
+		assert_int_equal(elfcore_writer_new(s, &o, &w), -EINVAL);
+		assert_non_null(strstr(elfcore_ctx_error(ctx), "flat sink"));
+		elfcore_sink_close(s);
+	}
+}
+
+static void test_elf_segments(void **state)
+{
+	/* Two ranges; the second ends mid-page. Dumped: all but [20, 23) (short
+	 * gap: zeros inside) and [30, 40) (long gap with min_gap 5: split). */
+	struct elfcore_mem_range ranges[] = {
+		{ 0, 0xffff880000000000ull, 50 * PS },
+		{ 60 * PS, 0, 9 * PS + 100 },
+	};
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_ELF, .max_pfn = 80,
+					 .ranges = ranges, .nr_ranges = 2, .elf_min_gap = 5,
+					 .notes = notes_vmcoreinfo,
+					 .notes_size = sizeof(notes_vmcoreinfo) - 1 };
+	uint8_t bits[10] = { 0 };
+	const unsigned char *d, *ph;
+	unsigned char page[PS];
+	struct elfcore_writer_stats st;
+	struct run r;
+	uint64_t pfn;
+
+	for (pfn = 0; pfn < 70; pfn++)
+		if (pfn < 50 ? !(pfn >= 20 && pfn < 23) && !(pfn >= 30 && pfn < 40) : pfn >= 60)
+			bits[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	start(&r, &o, 0);
+	assert_int_equal(write_all(&r, 80, bits, 0), 0);
+	elfcore_writer_stats(r.w, &st);
+	assert_int_equal(st.segments, 3);
+	d = r.m.data;
+	assert_memory_equal(d, "\x7f" "ELF\x02\x01\x01", 7);
+	assert_int_equal(get32(d + 48), 0);                 /* not incomplete */
+	assert_int_equal(d[56], 4);                          /* PT_NOTE + 3 PT_LOAD */
+	ph = d + 64;
+	assert_int_equal(get32(ph), 4);
+	assert_memory_equal(d + get64(ph + 8) + 12, "VMCOREINFO", 10);
+	ph += 56;                                            /* [0, 30) with zeros at 20..22 */
+	assert_int_equal(get32(ph), 1);
+	assert_int_equal(get64(ph + 24), 0);
+	assert_int_equal(get64(ph + 16), 0xffff880000000000ull);
+	assert_int_equal(get64(ph + 32), 30 * PS);
+	fill(19, page);
+	assert_memory_equal(d + get64(ph + 8) + 19 * PS, page, PS);
+	memset(page, 0, PS);
+	assert_memory_equal(d + get64(ph + 8) + 21 * PS, page, PS);
+	fill(29, page);
+	assert_memory_equal(d + get64(ph + 8) + 29 * PS, page, PS);
+	ph += 56;                                            /* [40, 50) */
+	assert_int_equal(get64(ph + 24), 40 * PS);
+	assert_int_equal(get64(ph + 16), 0xffff880000000000ull + 40 * PS);
+	assert_int_equal(get64(ph + 32), 10 * PS);
+	ph += 56;                                            /* [60, 69) + 100 bytes, no vaddr */
+	assert_int_equal(get64(ph + 24), 60 * PS);
+	assert_int_equal(get64(ph + 16), 0);
+	assert_int_equal(get64(ph + 32), 9 * PS + 100);
+	assert_int_equal(get64(ph + 40), 9 * PS + 100);
+	fill(69, page);
+	assert_memory_equal(d + get64(ph + 8) + 9 * PS, page, 100);
+	assert_true(r.m.size >= get64(ph + 8) + 9 * PS + 100);
+	stop(&r);
+}
+
+static int setup(void **state)
+{
+	ctx = elfcore_ctx_new();
+	return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	elfcore_ctx_free(ctx);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kdump_layout),
+		cmocka_unit_test(test_encoded_identical),
+		cmocka_unit_test(test_enospc_incomplete),
+		cmocka_unit_test(test_early_stop),
+		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_elf_segments),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
