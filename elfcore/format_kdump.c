@@ -226,8 +226,10 @@ static int load_file(struct elfcore_dump *d, struct kd_priv *p, struct kd_file *
 			      f->path, (unsigned long long)max);
 	kf->start_pfn = h->start_pfn;
 	kf->end_pfn = h->end_pfn > max ? max : h->end_pfn;
-	if (kf->start_pfn >= kf->end_pfn)
-		return ec_err(d->ctx, -EINVAL, "%s: kdump sub header: empty split range %llu-%llu",
+	/* An empty range is fine: makedumpfile --split leaves parts empty when
+	 * the pages do not spread over all of them. */
+	if (kf->start_pfn > kf->end_pfn)
+		return ec_err(d->ctx, -EINVAL, "%s: kdump sub header: bad split range %llu-%llu",
 			      f->path, (unsigned long long)h->start_pfn,
 			      (unsigned long long)h->end_pfn);
 	if (first) {

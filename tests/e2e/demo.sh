@@ -27,8 +27,13 @@ if [ -s "$dump" ]; then
 	fmt=$(file -b "$dump" | cut -c1-60)
 	[ "$(head -c 8 "$dump" | tr -d '\0')" = "KDUMP   " ] && fmt="kdump-compressed (makedumpfile format)"
 	echo "  dump: $dump, $(du -h --apparent-size "$dump" | cut -f1), $fmt"
+	if [ -x "$LAB_O/bin/kdump-inspect" ]; then
+		echo
+		echo "== kdump-inspect info"
+		"$LAB_O/bin/kdump-inspect" info "$dump" 2>&1 | grep -E '^(format|compression|kernel release|dump level|paging|KASLR|crash time|CPUs|panicking|pages|complete)' | sed 's/^/  /'
+	fi
 	echo
-	echo "== checks"
+	echo "== checks by the reference readers"
 	grep '^check ' "$rundir/summary.txt" | grep -v reached- | sed 's/^check /  /'
 	echo
 	echo "== first lines of the recovered kernel log"

@@ -51,6 +51,7 @@ struct gen_opts {
 	int flat;                 /* write a flattened stream */
 	int incomplete;           /* kdump: INCOMPLETE flag, second half of the pages lost */
 	int nsplit;               /* kdump: > 1 writes a --split set of that many files */
+	int split_empty_last;     /* the last part holds no pfns (makedumpfile does that) */
 };
 
 struct gen_buf {
@@ -529,8 +530,14 @@ static GEN_UNUSED int gen_build(const struct gen_opts *o, struct gen_buf *out, i
 		if (o->format == GEN_ELF) {
 			gen_elf(o, &img);
 		} else {
-			uint64_t a = o->npages * (uint64_t)i / (uint64_t)nfiles;
-			uint64_t b = o->npages * (uint64_t)(i + 1) / (uint64_t)nfiles;
+			uint64_t parts = (uint64_t)nfiles - (o->split_empty_last ? 1 : 0);
+			uint64_t a = o->npages * (uint64_t)i / parts;
+			uint64_t b = o->npages * (uint64_t)(i + 1) / parts;
+
+			if (a > o->npages)
+				a = o->npages;
+			if (b > o->npages)
+				b = o->npages;
 
 			gen_kdump_file(o, a, b, &img);
 		}

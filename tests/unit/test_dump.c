@@ -300,6 +300,18 @@ static void test_split(void **state)
 	assert_int_equal(elfcore_dump_verify(d, NULL), 0);
 	elfcore_dump_close(d);
 
+	/* A set whose last part is empty, as makedumpfile --split writes when the
+	 * pages do not spread over every part. */
+	o.split_empty_last = 1;
+	assert_int_equal(make(&o, "split-empty", paths), 3);
+	d = open_ok(paths, 3);
+	assert_false(elfcore_dump_info(d)->incomplete);
+	check_pages(&o, d, UINT64_MAX);
+	assert_int_equal(elfcore_dump_verify(d, NULL), 0);
+	elfcore_dump_close(d);
+	o.split_empty_last = 0;
+	assert_int_equal(make(&o, "split", paths), 3);
+
 	/* The middle part alone: its pages read, the others are missing (-EIO). */
 	strcpy(paths[0], paths[1]);
 	d = open_ok(paths, 1);
