@@ -67,7 +67,12 @@ struct ssh_sink {
 	size_t retained;
 	uint64_t accepted;        /* payload bytes taken from the writer */
 	uint64_t size_hi;         /* highest offset written + 1 */
-	int closing, discard, sync_wanted, finished;
+	int sync_wanted;          /* the writer waits until everything is durable */
+	int commit_wanted;        /* ... and then for the rename (or publish) */
+	int committed;
+	int closing;              /* close: after commit, or an abort */
+	int finished;             /* the network thread ended */
+	int remove_partial;       /* an abort removes the temporary file */
 	int err;
 	char errmsg[1024];
 	struct ssh_sink_stats stats;
@@ -301,6 +306,12 @@ static int reconnect(struct ssh_sink *s, int err, enum open_how how)
 		}
 		sleep_ms(delay);
 		delay = delay * 2 > 4000 ? 4000 : delay * 2;
+		pthread_mutex_lock(&s->mu);
+		if (s->closing && !s->committed) {
+			pthread_mutex_unlock(&s->mu);
+			return ec_err(s->nctx, -ECANCELED, "dump aborted while reconnecting");
+		}
+		pthread_mutex_unlock(&s->mu);
 		ret = sftp_session_open(s, how);
 		if (!ret)
 			break;
@@ -414,6 +425,15 @@ static int read_replies(struct ssh_sink *s, int block)
 	return 0;
 }
 
+static int read_replies_all(struct ssh_sink *s)
+{
+	int ret = 0;
+
+	while (!ret && (s->n_inflight || s->fsync_pending))
+		ret = read_replies(s, 1);
+	return ret;
+}
+
 static int maybe_fsync(struct ssh_sink *s)
 {
 	int want, ret;
@@ -422,7 +442,7 @@ static int maybe_fsync(struct ssh_sink *s)
 		return 0;
 	pthread_mutex_lock(&s->mu);
 	want = s->unsynced >= SYNC_INTERVAL ||
-	       ((s->sync_wanted || s->closing) && !s->next_send && s->head);
+	       ((s->sync_wanted || s->commit_wanted) && !s->next_send && s->head);
 	pthread_mutex_unlock(&s->mu);
 	if (!want)
 		return 0;
@@ -436,6 +456,14 @@ static int maybe_fsync(struct ssh_sink *s)
 	return 0;
 }
 
+static void mark_committed(struct ssh_sink *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->committed = 1;
+	pthread_cond_broadcast(&s->space);
+	pthread_mutex_unlock(&s->mu);
+}
+
 static int sftp_finish(struct ssh_sink *s)
 {
 	struct sftpc_attrs a;
@@ -447,10 +475,6 @@ static int sftp_finish(struct ssh_sink *s)
 		if (ret)
 			return ret;
 		s->have_file = 0;
-	}
-	if (s->discard) {
-		logf_(s, "dump failed: remote file left as %s", s->tmp_path);
-		return 0;
 	}
 	ret = sftpc_rename(&s->sftp, s->tmp_path, s->final_path, &st);
 	if (!ret)
@@ -467,6 +491,21 @@ static int sftp_finish(struct ssh_sink *s)
 	return elfcore_ctx_prefix(s->nctx, ret, "cannot rename %s", s->tmp_path);
 }
 
+/* Not committed: leave the file under its .incomplete name, or remove it. */
+static int sftp_abort(struct ssh_sink *s)
+{
+	if (!s->remove_partial) {
+		logf_(s, "not committed: remote file left as %s", s->tmp_path);
+		return 1;
+	}
+	/* Best effort: the replies in flight first, then close and remove. */
+	if (!read_replies_all(s) && s->have_file && !sftpc_close(&s->sftp, &s->handle)) {
+		s->have_file = 0;
+		sftpc_remove(&s->sftp, s->tmp_path);
+	}
+	return 1;
+}
+
 /* One round: send what is queued, maybe an fsync, read replies. Returns 1
  * when everything is done. */
 static int sftp_round(struct ssh_sink *s)
@@ -481,9 +520,13 @@ static int sftp_round(struct ssh_sink *s)
 			break;
 		if (s->n_inflight || s->fsync_pending)
 			break;
-		if (s->head && (s->sync_wanted || s->closing))
+		if (s->closing && !s->committed) {
+			pthread_mutex_unlock(&s->mu);
+			return sftp_abort(s);
+		}
+		if (s->head && (s->sync_wanted || s->commit_wanted))
 			break;
-		if (s->closing && !s->head) {
+		if (s->commit_wanted && !s->committed && !s->head) {
 			finish = 1;
 			break;
 		}
@@ -501,8 +544,12 @@ static int sftp_round(struct ssh_sink *s)
 		s->next_send = c->next;
 	}
 	pthread_mutex_unlock(&s->mu);
-	if (finish)
-		return sftp_finish(s) ?: 1;
+	if (finish) {
+		ret = sftp_finish(s);
+		if (!ret)
+			mark_committed(s);
+		return ret ?: 1;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct chunk *c = batch[i];
 		struct inflight *f = &s->inflight[s->n_inflight];
@@ -543,7 +590,7 @@ static void *sftp_thread(void *arg)
 			break;
 		if (ret && is_net_err(ret)) {
 			pthread_mutex_lock(&s->mu);
-			int finishing = s->closing && !s->head;
+			int finishing = s->commit_wanted && !s->head;
 			pthread_mutex_unlock(&s->mu);
 			ret = reconnect(s, ret, finishing && !s->have_file ? OPEN_NOFILE : OPEN_RESUME);
 			if (!ret)
@@ -711,10 +758,6 @@ static int exec_finish(struct ssh_sink *s)
 	ret = exec_wait(s, "remote `cat`");
 	if (ret)
 		return ret;
-	if (s->discard) {
-		logf_(s, "dump failed: remote file left as %s", s->tmp_path);
-		return 0;
-	}
 	ret = exec_publish_cmd(s, cmd, sizeof(cmd));
 	if (!ret)
 		ret = exec_start(s, cmd);
@@ -837,6 +880,24 @@ fail:
 		      ssh_get_error(s->conn.session));
 }
 
+static void exec_abort(struct ssh_sink *s)
+{
+	char qdir[2 * PATH_MAX_REMOTE], qname[2 * 256], qtmp[2 * PATH_MAX_REMOTE];
+	char cmd[8 * PATH_MAX_REMOTE];
+
+	if (!s->remove_partial) {
+		logf_(s, "not committed: remote file left as %s", s->tmp_path);
+		return;
+	}
+	ssh_channel_send_eof(s->conn.channel);
+	if (exec_wait(s, "remote `cat`") ||
+	    quote_paths(s, qdir, sizeof(qdir), qname, sizeof(qname), qtmp, sizeof(qtmp)))
+		return;
+	snprintf(cmd, sizeof(cmd), "cd -- %s && rm -f -- %s", qdir, qtmp);
+	if (!exec_start(s, cmd))
+		exec_wait(s, "removing the partial file");
+}
+
 static void *exec_thread(void *arg)
 {
 	struct ssh_sink *s = arg;
@@ -845,12 +906,18 @@ static void *exec_thread(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
-		while (!s->next_send && !s->closing) {
+		while (!s->next_send && !s->closing && !s->commit_wanted) {
 			if (s->sync_wanted) {
 				s->sync_wanted = 0;
 				pthread_cond_broadcast(&s->space);
 			}
 			pthread_cond_wait(&s->work, &s->mu);
+		}
+		if (s->closing && !s->committed) {
+			/* Aborted: closing the channel ends `cat`; nothing is published. */
+			pthread_mutex_unlock(&s->mu);
+			exec_abort(s);
+			break;
 		}
 		c = s->next_send;
 		if (c) {
@@ -860,6 +927,8 @@ static void *exec_thread(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (!c) {
 			ret = exec_finish(s);
+			if (!ret)
+				mark_committed(s);
 			break;
 		}
 		ret = exec_send(s, c->buf + SFTPC_WRITE_HDR_MAX, c->len);
@@ -965,6 +1034,24 @@ static int sink_sync(void *priv, struct elfcore_ctx *ctx)
 	return ret;
 }
 
+static int sink_commit(void *priv, struct elfcore_ctx *ctx)
+{
+	struct ssh_sink *s = priv;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->commit_wanted = 1;
+	pthread_cond_signal(&s->work);
+	while (!s->committed && !s->err && !s->finished)
+		pthread_cond_wait(&s->space, &s->mu);
+	if (s->err)
+		ret = report(s, ctx);
+	else if (!s->committed)
+		ret = ec_err(ctx, -EIO, "ssh %s: the network thread ended", s->final_path);
+	pthread_mutex_unlock(&s->mu);
+	return ret;
+}
+
 static void sink_free(struct ssh_sink *s)
 {
 	while (s->head) {
@@ -1005,6 +1092,7 @@ static const struct elfcore_sink_ops sftp_ops = {
 	.sync = sink_sync,
 	.close = sink_close,
 	.sequential = 0,
+	.commit = sink_commit,
 };
 
 static const struct elfcore_sink_ops exec_ops = {
@@ -1012,6 +1100,7 @@ static const struct elfcore_sink_ops exec_ops = {
 	.sync = sink_sync,
 	.close = sink_close,
 	.sequential = 1,
+	.commit = sink_commit,
 };
 
 static int valid_name(const char *name)
@@ -1078,17 +1167,17 @@ fail:
 	return ret;
 }
 
-void ssh_sink_discard(struct ssh_sink *s)
-{
-	pthread_mutex_lock(&s->mu);
-	s->discard = 1;
-	pthread_mutex_unlock(&s->mu);
-}
-
 void ssh_sink_stats_at_close(struct ssh_sink *s, struct ssh_sink_stats *out)
 {
 	pthread_mutex_lock(&s->mu);
 	s->stats_out = out;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ssh_sink_remove_partial(struct ssh_sink *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->remove_partial = 1;
 	pthread_mutex_unlock(&s->mu);
 }
 

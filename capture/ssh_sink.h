@@ -99,16 +99,19 @@ struct ssh_sink;
 
 /* Connect, verify the host key, authenticate and create the remote file for
  * NAME (a plain file name inside the remote directory, no '/').
- * On success *ops and *priv are ready for elfcore_sink_new(); *priv is also
- * the struct ssh_sink * for ssh_sink_discard() and stays valid until the
- * sink is closed. log may be NULL. */
+ * On success *ops and *priv are ready for elfcore_sink_new() (priv then
+ * belongs to the sink; the pointer stays valid until the sink is closed).
+ * elfcore_sink_commit() renames the file to NAME (SFTP) or publishes it
+ * (exec); closing without a commit leaves it as NAME.XXXXXX.incomplete.
+ * Exec mode is sequential: wrap it with elfcore_sink_flat_new(). log may be
+ * NULL; it is called from the network thread. */
 int ssh_sink_open(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *name,
 		  ssh_log_fn *log, void *log_arg, const struct elfcore_sink_ops **ops,
 		  struct ssh_sink **priv);
 
-/* The dump failed: closing must not publish it. The remote file keeps its
- * .incomplete name (SFTP) or the remote command is told to stop (exec). */
-void ssh_sink_discard(struct ssh_sink *s);
+/* Closing without a commit removes the remote file instead of leaving it as
+ * NAME.XXXXXX.incomplete (for small files beside the dump). */
+void ssh_sink_remove_partial(struct ssh_sink *s);
 
 /* Copy the statistics; final once the sink is closed, so pass a pointer
  * before close with ssh_sink_stats_at_close(). */

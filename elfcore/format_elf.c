@@ -85,7 +85,7 @@ static int headers_size(struct elfcore_dump *d, struct ec_file *f, uint64_t *siz
 	if (phoff < 64 || phoff > ELF_MAX_HEADERS_SIZE)
 		return ec_err(d->ctx, -EINVAL, "%s: ELF header: program headers at offset %llu",
 			      f->path, (unsigned long long)phoff);
-	end = phoff + (uint64_t)phnum * phentsize;
+	end = phoff + (uint64_t)(phnum == PN_XNUM ? 0 : phnum) * phentsize;
 	if (phnum == PN_XNUM || shnum) {
 		/* The real count is in section header 0 (more than 65534 PT_LOADs). */
 		if (shentsize != sizeof(Elf64_Shdr) || shoff < 64 || shoff > ELF_MAX_HEADERS_SIZE)

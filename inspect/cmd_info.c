@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "dumpset.h"
+#include "elfcore/kernel.h"
 
 #define MAX_RANGES_TEXT 32
 #define MAX_RANGES_JSON 4096
@@ -162,6 +163,35 @@ static void print_cpus(struct out *o, struct elfcore_dump *d)
 	}
 }
 
+/* The utsname fields an ELF dump does not carry (VMCOREINFO has only the
+ * release): read init_uts_ns through the kernel's page tables. Best effort:
+ * on any failure the fields stay empty and "unknown" is printed. */
+struct uts {
+	char nodename[66], version[66], machine[66];
+};
+
+static void uts_from_memory(struct kview *kv, struct uts *u)
+{
+	const struct elfcore_vmcoreinfo *vi = elfcore_dump_vmcoreinfo(kv->dump);
+	struct elfcore_kernel *k = NULL;
+	uint64_t addr, off;
+	char name[6 * 65];
+
+	memset(u, 0, sizeof(*u));
+	if (!vi || elfcore_vmcoreinfo_symbol(NULL, vi, "init_uts_ns", &addr) ||
+	    elfcore_vmcoreinfo_offset(NULL, vi, "uts_namespace.name", &off))
+		return;
+	if (elfcore_kernel_open(kv->ctx, kv->dump, &k) == 0 &&
+	    elfcore_kernel_read(k, addr + off, name, sizeof(name)) == 0) {
+		/* struct new_utsname: sysname nodename release version machine domainname */
+		snprintf(u->nodename, sizeof(u->nodename), "%.64s", name + 65);
+		snprintf(u->version, sizeof(u->version), "%.64s", name + 3 * 65);
+		snprintf(u->machine, sizeof(u->machine), "%.64s", name + 4 * 65);
+	}
+	elfcore_kernel_close(k);
+	elfcore_ctx_clear(kv->ctx);
+}
+
 static const char *format_text(const struct elfcore_dump_info *in, char *buf, size_t len)
 {
 	if (in->format == ELFCORE_FORMAT_FLAT)
@@ -185,6 +215,7 @@ int cmd_info(int argc, char **argv)
 	uint64_t koff = 0;
 	int64_t l5 = 0;
 	int has_koff, has_l5;
+	struct uts u;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -205,6 +236,9 @@ int cmd_info(int argc, char **argv)
 	vi = elfcore_dump_vmcoreinfo(kv.dump);
 	has_koff = vi && elfcore_vmcoreinfo_hex(NULL, vi, "KERNELOFFSET", &koff) == 0;
 	has_l5 = vi && elfcore_vmcoreinfo_number(NULL, vi, "pgtable_l5_enabled", &l5) == 0;
+	memset(&u, 0, sizeof(u));
+	if (!in->version[0])
+		uts_from_memory(&kv, &u);
 
 	if (o.json)
 		printf("{");
@@ -212,10 +246,10 @@ int cmd_info(int argc, char **argv)
 	field_str(&o, "format", "format:", format_text(in, fmt, sizeof(fmt)));
 	field_str(&o, "compression", "compression:", elfcore_codec_name(in->compression));
 	field_str(&o, "release", "kernel release:", in->release);
-	field_str(&o, "version", "kernel version:", in->version);
-	field_str(&o, "machine", "machine:", in->machine[0] ? in->machine :
-		  in->elf_machine == 62 ? "x86_64" : "");
-	field_str(&o, "nodename", "node name:", in->nodename);
+	field_str(&o, "version", "kernel version:", in->version[0] ? in->version : u.version);
+	field_str(&o, "machine", "machine:", in->machine[0] ? in->machine : u.machine[0] ?
+		  u.machine : in->elf_machine == 62 ? "x86_64" : "");
+	field_str(&o, "nodename", "node name:", in->nodename[0] ? in->nodename : u.nodename);
 	field_u64(&o, "page_size", "page size:", in->page_size, 1);
 	field_u64(&o, "dump_level", "dump level:", (uint64_t)in->dump_level, in->dump_level >= 0);
 	field_u64(&o, "paging_levels", "paging levels:", l5 ? 5 : 4, has_l5);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_convert.h"
 #include "commands.h"
 #include "kview.h"
 
@@ -17,7 +18,8 @@ static const struct command commands[] = {
 	{ "dmesg",  cmd_dmesg,  "dmesg DUMP" },
 	{ "read",   cmd_read,   "read DUMP ADDR LEN [--phys] [--raw]" },
 	{ "vtop",   cmd_vtop,   "vtop DUMP VADDR" },
-	{ "symbol", cmd_symbol, "symbol DUMP NAME" },
+	{ "symbol", cmd_symbol, "symbol DUMP [NAME]" },
+	{ "convert", cmd_convert, "convert IN OUT --format elf|kdump|flat [--compress zlib|lzo|zstd|none]" },
 };
 
 static int usage(FILE *out)

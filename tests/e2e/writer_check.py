@@ -73,9 +73,9 @@ def main():
         lo = pfn * PS
         if dumped(pfn) or pfn in zero_filled:
             want = page(pfn) if dumped(pfn) else bytes(PS)
-            start, end = lo, lo + PS
-            if kind == "elf":
-                end, start = range_end(pfn)
+            # Only the part inside its range: a range may end mid-page, and a
+            # converted dump stores the rest of that page as zeros.
+            end, start = range_end(pfn) if in_range(pfn) else (lo + PS, lo)
             try:
                 got = k.read(kdumpfile.KDUMP_MACHPHYSADDR, start, end - start)
             except Exception as e:

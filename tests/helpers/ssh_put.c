@@ -4,8 +4,8 @@
  *  - SFTP (random access): a zero placeholder for the head of the file, the
  *    rest in pieces of varying size, then the real head over the placeholder
  *    (as the kdump writer fills headers and bitmaps in last);
- *  - exec (sequential): the same writes wrapped in makedumpfile's flattened
- *    format, so `makedumpfile -R` rebuilds LOCAL.
+ *  - exec (sequential): the same writes through elfcore's flat sink, so
+ *    `makedumpfile -R` rebuilds LOCAL.
  * --check runs the sink's --check instead. Prints one line of statistics. */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,20 +17,16 @@
 #include <unistd.h>
 
 #include "elfcore/context.h"
+#include "elfcore/sink.h"
 #include "ssh_sink.h"
 
 #define HEAD_MAX (1u << 20)
-#define FLAT_HDR 4096
 
 struct put {
-	const struct elfcore_sink_ops *ops;
-	struct ssh_sink *sink;
-	struct elfcore_ctx *ctx;
-	int flat;
-	uint64_t stream_off;     /* next offset of the flattened stream */
-	uint64_t fail_after;     /* simulate a writer failure after this many bytes */
+	struct elfcore_sink *sink;
+	uint64_t fail_after;     /* act as a writer failing after this many bytes */
 	uint64_t written;
-	unsigned rate_mib;       /* throttle the writer (MiB/s, 0: none) so tests can cut mid-way */
+	unsigned rate_mib;       /* throttle the writer (MiB/s, 0: none) */
 };
 
 static void log_line(void *arg, const char *msg)
@@ -39,56 +35,14 @@ static void log_line(void *arg, const char *msg)
 	fprintf(stderr, "ssh-put: %s\n", msg);
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static int raw(struct put *p, const void *buf, size_t len)
-{
-	int ret = p->ops->pwrite(p->sink, p->ctx, buf, len, p->stream_off);
-
-	p->stream_off += len;
-	return ret;
-}
-
-/* One write of the dump at offset, flattened when the sink is sequential. */
 static int out(struct put *p, const void *buf, size_t len, uint64_t off)
 {
-	uint8_t rec[16];
-	int ret;
-
 	if (p->fail_after && p->written >= p->fail_after)
 		return -ECANCELED;
 	if (p->rate_mib)
 		usleep((useconds_t)((double)len / (p->rate_mib * 1048576.0) * 1e6));
 	p->written += len;
-	if (!p->flat)
-		return p->ops->pwrite(p->sink, p->ctx, buf, len, off);
-	put_be64(rec, off);
-	put_be64(rec + 8, len);
-	ret = raw(p, rec, sizeof(rec));
-	return ret ? ret : raw(p, buf, len);
-}
-
-static int flat_header(struct put *p)
-{
-	static uint8_t hdr[FLAT_HDR];
-
-	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, "makedumpfile", 12);
-	put_be64(hdr + 16, 1);   /* type: flattened */
-	put_be64(hdr + 24, 1);   /* version */
-	return raw(p, hdr, sizeof(hdr));
-}
-
-static int flat_end(struct put *p)
-{
-	uint8_t rec[16];
-
-	memset(rec, 0xff, sizeof(rec));
-	return raw(p, rec, sizeof(rec));
+	return elfcore_sink_pwrite(p->sink, buf, len, off);
 }
 
 static int stream_file(struct put *p, int fd, uint64_t size)
@@ -102,8 +56,6 @@ static int stream_file(struct put *p, int fd, uint64_t size)
 	int ret = -ENOMEM;
 
 	if (!buf || !zero)
-		goto done;
-	if (p->flat && (ret = flat_header(p)))
 		goto done;
 	ret = out(p, zero, head, 0);
 	while (!ret && off < size) {
@@ -123,8 +75,6 @@ static int stream_file(struct put *p, int fd, uint64_t size)
 		n = pread(fd, zero, head, 0);
 		ret = n == (ssize_t)head ? out(p, zero, head, 0) : -EIO;
 	}
-	if (!ret && p->flat)
-		ret = flat_end(p);
 done:
 	free(buf);
 	free(zero);
@@ -151,19 +101,22 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct put p = { 0 };
+	const struct elfcore_sink_ops *ops;
+	struct ssh_sink *ssh;
+	struct elfcore_ctx *ctx;
 	struct ssh_target t;
 	struct ssh_sink_stats st = { 0 };
 	struct stat sb;
 	int check = 0, opt, ret, fd = -1, status = 1;
 
-	p.ctx = elfcore_ctx_new();
-	if (!p.ctx)
+	ctx = elfcore_ctx_new();
+	if (!ctx)
 		return 1;
 	ssh_target_init(&t);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		ret = ssh_target_option(p.ctx, &t, opt, optarg);
+		ret = ssh_target_option(ctx, &t, opt, optarg);
 		if (ret < 0) {
-			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(p.ctx));
+			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(ctx));
 			goto out;
 		}
 		if (ret)
@@ -191,9 +144,9 @@ int main(int argc, char **argv)
 	if (check) {
 		struct ssh_check_result res;
 
-		ret = ssh_check(p.ctx, &t, &res);
+		ret = ssh_check(ctx, &t, &res);
 		if (ret) {
-			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(p.ctx));
+			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(ctx));
 			goto out;
 		}
 		printf("host key %s verified\nremote directory %s\n", res.fingerprint, res.remote_dir);
@@ -213,25 +166,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ssh-put: %s: %s\n", argv[optind], strerror(errno));
 		goto out;
 	}
-	ret = ssh_sink_open(p.ctx, &t, argv[optind + 1], log_line, NULL, &p.ops, &p.sink);
+	ret = ssh_sink_open(ctx, &t, argv[optind + 1], log_line, NULL, &ops, &ssh);
 	if (ret) {
-		fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(p.ctx));
+		fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(ctx));
 		goto out;
 	}
-	p.flat = p.ops->sequential;
-	ssh_sink_stats_at_close(p.sink, &st);
-	ret = stream_file(&p, fd, (uint64_t)sb.st_size);
-	if (ret == -ECANCELED)
-		ssh_sink_discard(p.sink);
-	else if (!ret)
-		ret = p.ops->sync(p.sink, p.ctx);
+	ssh_sink_stats_at_close(ssh, &st);
+	ret = elfcore_sink_new(ctx, ops, ssh, &p.sink);
+	if (!ret && ops->sequential) {
+		struct elfcore_sink *inner = p.sink;
+
+		ret = elfcore_sink_flat_new(ctx, inner, &p.sink);
+	}
+	if (!ret)
+		ret = stream_file(&p, fd, (uint64_t)sb.st_size);
+	if (!ret)
+		ret = elfcore_sink_commit(p.sink);
 	if (ret && ret != -ECANCELED)
-		fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(p.ctx));
+		fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(ctx));
 	{
-		int cret = p.ops->close(p.sink, p.ctx);
+		int cret = elfcore_sink_close(p.sink);
 
 		if (cret && !ret) {
-			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(p.ctx));
+			fprintf(stderr, "ssh-put: %s\n", elfcore_ctx_error(ctx));
 			ret = cret;
 		}
 	}
@@ -243,6 +200,6 @@ int main(int argc, char **argv)
 out:
 	if (fd >= 0)
 		close(fd);
-	elfcore_ctx_free(p.ctx);
+	elfcore_ctx_free(ctx);
 	return status;
 }

@@ -237,6 +237,37 @@ static void test_elf(void **state)
 	elfcore_dump_close(d);
 }
 
+/* More than 65534 program headers: e_phnum = PN_XNUM and the real count in
+ * section header 0, as the kernel and makedumpfile write it. */
+static void test_elf_pn_xnum(void **state)
+{
+	char paths[8][256];
+	struct gen_opts o;
+	struct gen_buf b = { 0 };
+	struct elfcore_dump *d;
+	uint16_t phnum;
+	size_t shoff;
+
+	gen_opts_default(&o);
+	o.format = GEN_ELF;
+	gen_build(&o, &b, 1);
+	memcpy(&phnum, b.data + 56, 2);
+	shoff = b.size;
+	gen_reserve(&b, shoff + 64);
+	gen_u32(&b, shoff + 44, phnum);          /* sh_info */
+	gen_u64(&b, 40, shoff);                  /* e_shoff */
+	gen_u16(&b, 58, 64);                     /* e_shentsize */
+	gen_u16(&b, 60, 1);                      /* e_shnum */
+	gen_u16(&b, 56, PN_XNUM);
+	snprintf(paths[0], sizeof(paths[0]), "%s/xnum", dir);
+	assert_int_equal(gen_write(paths[0], &b), 0);
+	gen_free(&b);
+	d = open_ok(paths, 1);
+	check_info(&o, d, 2);
+	check_pages(&o, d, UINT64_MAX);
+	elfcore_dump_close(d);
+}
+
 static void test_flat(void **state)
 {
 	char paths[8][256];
@@ -422,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_kdump_codecs),
 		cmocka_unit_test(test_kdump_old_versions),
 		cmocka_unit_test(test_elf),
+		cmocka_unit_test(test_elf_pn_xnum),
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_incomplete),
 		cmocka_unit_test(test_split),

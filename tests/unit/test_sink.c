@@ -378,6 +378,60 @@ static void test_file_enospc(void **state)
 	close(fd);
 }
 
+/* elfcore_flat_replay: the stream of test_flat read back from a file. */
+static void test_flat_replay(void **state)
+{
+	struct mem m = { .limit = 1 << 24 }, out = { .limit = 1 << 24 };
+	struct elfcore_sink *inner, *s, *o;
+	char path[256];
+	uint64_t n;
+	int fd;
+
+	assert_int_equal(elfcore_sink_new(ctx, &mem_seq_ops, &m, &inner), 0);
+	assert_int_equal(elfcore_sink_flat_new(ctx, inner, &s), 0);
+	assert_int_equal(elfcore_sink_pwrite(s, "tail", 4, 9000), 0);
+	assert_int_equal(elfcore_sink_pwrite(s, "head", 4, 0), 0);
+	assert_int_equal(elfcore_sink_commit(s), 0);
+	assert_int_equal(elfcore_sink_close(s), 0);
+	snprintf(path, sizeof(path), "%s/replay", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	assert_int_equal(write(fd, m.data, m.size), (ssize_t)m.size);
+
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &out, &o), 0);
+	assert_int_equal(elfcore_flat_replay(ctx, fd, "in", o, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(out.size, 9004);
+	assert_memory_equal(out.data, "head", 4);
+	assert_memory_equal(out.data + 9000, "tail", 4);
+	elfcore_sink_close(o);
+
+	/* Cut before the end marker, and inside a record. */
+	assert_int_equal(ftruncate(fd, m.size - 16), 0);
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &out, &o), 0);
+	assert_int_equal(elfcore_flat_replay(ctx, fd, "in", o, &n), -EIO);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "without its end marker"));
+	elfcore_sink_close(o);
+	assert_int_equal(ftruncate(fd, m.size - 18), 0);
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &out, &o), 0);
+	assert_int_equal(elfcore_flat_replay(ctx, fd, "in", o, &n), -EIO);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "inside record 1"));
+	elfcore_sink_close(o);
+	/* Not a flattened stream. */
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(write(fd, "KDUMP   ", 8), 8);
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &out, &o), 0);
+	assert_int_equal(elfcore_flat_replay(ctx, fd, "in", o, &n), -EINVAL);
+	elfcore_sink_close(o);
+	close(fd);
+	unlink(path);
+	free(out.data);
+	free(m.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_flat_enospc),
 		cmocka_unit_test(test_file_enospc),
+		cmocka_unit_test(test_flat_replay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -104,6 +104,15 @@ ELFCORE_API int elfcore_sink_open_fd(struct elfcore_ctx *ctx, int fd, const char
 ELFCORE_API int elfcore_sink_flat_new(struct elfcore_ctx *ctx, struct elfcore_sink *inner,
 				      struct elfcore_sink **out);
 
+/* Rebuild a file from a flattened stream read sequentially from fd (a pipe
+ * is fine), as `makedumpfile -R` does: each record's bytes are written at its
+ * offset in out; later records win. Returns 0 once the end marker was read,
+ * -EINVAL for a bad header or record, -EIO for a stream that ends before its
+ * end marker (name is used in messages). *records (may be NULL) counts them.
+ * Does not commit out. Memory use is bounded (records are copied in chunks). */
+ELFCORE_API int elfcore_flat_replay(struct elfcore_ctx *ctx, int fd, const char *name,
+				    struct elfcore_sink *out, uint64_t *records);
+
 /* Flattened format constants (doc/formats.md). */
 #define ELFCORE_FLAT_SIGNATURE   "makedumpfile"
 #define ELFCORE_FLAT_HEADER_SIZE 4096
