@@ -13,13 +13,6 @@ static const struct ec_arch_ops *const arch_table[] = {
 	&ec_arch_x86_64,
 };
 
-/* The dump reader comes from the `readers` work; until it is linked in, a
- * program that opens no dump can still use the memory view. */
-extern int elfcore_dump_read_phys(struct elfcore_dump *dump, uint64_t paddr, void *buf,
-				  size_t len) __attribute__((weak));
-extern const struct elfcore_vmcoreinfo *elfcore_dump_vmcoreinfo(const struct elfcore_dump *dump)
-	__attribute__((weak));
-
 int ec_kernel_read_phys(struct elfcore_kernel *k, uint64_t paddr, void *buf, size_t len,
 			const char *what)
 {
@@ -83,8 +76,6 @@ int elfcore_kernel_open(struct elfcore_ctx *ctx, struct elfcore_dump *dump,
 	const struct elfcore_vmcoreinfo *vi;
 
 	*out = NULL;
-	if (!elfcore_dump_read_phys || !elfcore_dump_vmcoreinfo)
-		return ec_err(ctx, -ENOSYS, "kernel view: this build has no dump reader");
 	vi = elfcore_dump_vmcoreinfo(dump);
 	if (!vi)
 		return ec_err(ctx, -ENOENT, "kernel view: the dump has no VMCOREINFO");

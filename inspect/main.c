@@ -18,7 +18,7 @@ static const struct command commands[] = {
 	{ "dmesg",  cmd_dmesg,  "dmesg DUMP" },
 	{ "read",   cmd_read,   "read DUMP ADDR LEN [--phys] [--raw]" },
 	{ "vtop",   cmd_vtop,   "vtop DUMP VADDR" },
-	{ "symbol", cmd_symbol, "symbol DUMP NAME" },
+	{ "symbol", cmd_symbol, "symbol DUMP [NAME]" },
 	{ "convert", cmd_convert, "convert IN OUT --format elf|kdump|flat [--compress zlib|lzo|zstd|none]" },
 };
 
