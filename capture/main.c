@@ -22,6 +22,7 @@
 #include "input.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "ssh_out.h"
 #include "elfcore/codec.h"
 #include "elfcore/kernel.h"
 #include "elfcore/manifest.h"
@@ -46,6 +47,8 @@ struct opts {
 	enum cap_progress_mode progress;
 	int no_mmap, no_manifest, no_dmesg, no_report;
 	const char *dmesg_path, *report_path, *manifest_path;
+	struct ssh_target ssh;        /* --ssh: OUT is a file name on that host */
+	int use_ssh, check;
 };
 
 static void usage(FILE *f)
@@ -71,6 +74,10 @@ static void usage(FILE *f)
 	      "  --no-manifest          no OUT.sha256 checksum manifest\n"
 	      "  -q, --quiet            no progress;  --progress bar|lines  force a style\n"
 	      "  --no-mmap              read() the input instead of mmap()\n"
+	      "Over SSH (OUT and the files beside it go to --remote-dir on HOST):\n", f);
+	ssh_target_usage(f);
+	fputs("  --check                with --ssh: verify the host key, the key and the remote\n"
+	      "                         directory's free space, write nothing\n"
 	      "  -h, --help\n"
 	      "Exit: 0 dump complete, 1 failed (a partial dump is kept as OUT.incomplete,\n"
 	      "marked INCOMPLETE), 2 usage error.\n", f);
@@ -113,7 +120,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 enum {
 	OPT_COMPRESS = 256, OPT_COMPRESS_LEVEL, OPT_THREADS, OPT_MEM_LIMIT, OPT_DMESG, OPT_NO_DMESG,
 	OPT_REPORT, OPT_NO_REPORT, OPT_NO_MANIFEST, OPT_PROGRESS, OPT_NO_MMAP, OPT_CYCLE_PAGES,
-	OPT_MESSAGE_LEVEL, OPT_MANIFEST,
+	OPT_MESSAGE_LEVEL, OPT_MANIFEST, OPT_CHECK,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -139,6 +146,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "cycle-pages", required_argument, NULL, OPT_CYCLE_PAGES },
 		{ "message-level", required_argument, NULL, OPT_MESSAGE_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
+		SSH_SINK_LONG_OPTIONS,
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct elfcore_ctx *ctx = elfcore_ctx_new();
@@ -151,6 +160,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->threads = ncpu > 0 ? (unsigned)ncpu : 1;
 	o->mem_limit = DEFAULT_MEM_LIMIT;
 	o->progress = CAP_PROGRESS_AUTO;
+	ssh_target_init(&o->ssh);
 	while ((c = getopt_long(argc, argv, "d:clzpEFqhfD", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -234,13 +244,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
-		default:
-			ret = -1;
+		case OPT_CHECK: o->check = 1; break;
+		default: {
+			int r = ctx ? ssh_target_option(ctx, &o->ssh, c, optarg) : -1;
+
+			if (r < 0 && ctx)
+				fprintf(stderr, "kdump-capture: %s\n", elfcore_ctx_error(ctx));
+			if (r <= 0)
+				ret = -1;
+			if (c == SSH_OPT_SSH)
+				o->use_ssh = 1;
 		}
+		}
+	}
+	if (!ret && (o->use_ssh || o->check) && ctx && ssh_target_validate(ctx, &o->ssh)) {
+		fprintf(stderr, "kdump-capture: %s\n", elfcore_ctx_error(ctx));
+		ret = -1;
 	}
 	elfcore_ctx_free(ctx);
 	if (ret)
 		return ret;
+	if (o->check)
+		return argc - optind ? (fprintf(stderr, "kdump-capture: --check takes no files\n"), -1) : 0;
+	if (o->use_ssh && o->format == ELFCORE_FORMAT_FLAT) {
+		fprintf(stderr, "kdump-capture: --ssh and -F: use --ssh-mode exec for a flattened "
+			"stream\n");
+		return -1;
+	}
 	if (o->format == ELFCORE_FORMAT_FLAT) {
 		if (argc - optind > 1) {
 			fprintf(stderr, "kdump-capture: -F writes to stdout: give at most VMCORE\n");
@@ -292,12 +322,14 @@ static int seq_write(void *arg, const void *buf, size_t len)
 	return ret;
 }
 
-/* Write a small file (never replacing one) through a callback. */
-static int write_small_file(struct elfcore_ctx *ctx, const char *path,
-			    int (*fill)(void *arg, struct seq_sink *s), void *arg)
+/* Write a small file (never replacing one) through a callback; with remote
+ * (--ssh), path is a file name in the remote directory. */
+static int write_small_file(struct elfcore_ctx *ctx, const struct ssh_target *remote,
+			    const char *path, int (*fill)(void *arg, struct seq_sink *s), void *arg)
 {
 	struct seq_sink s = { 0 };
-	int ret = elfcore_sink_open_file(ctx, path, 0, &s.sink);
+	int ret = remote ? cap_ssh_open(ctx, remote, path, 0, NULL, &s.sink) :
+			   elfcore_sink_open_file(ctx, path, 0, &s.sink);
 
 	if (ret)
 		return ret;
@@ -330,6 +362,7 @@ struct report {
 	const char *error;
 	const char *filter_note;
 	const char *dmesg;
+	const struct ssh_sink_stats *ssh;   /* --ssh: the network side of the dump */
 };
 
 static void json_str(FILE *f, const char *s)
@@ -398,6 +431,17 @@ static int fill_report(void *arg, struct seq_sink *s)
 		r->tm[0], r->tm[1] - r->tm[0], r->tm[2] - r->tm[1], ps->scan_seconds,
 		ps->write_seconds, r->tm[3] - r->tm[2] - ps->scan_seconds - ps->write_seconds,
 		r->tm[4] - r->tm[3]);
+	if (r->ssh) {
+		fprintf(f, "  \"ssh\": {\"host\": ");
+		json_str(f, r->o->ssh.host);
+		fprintf(f, ", \"mode\": \"%s\", \"bytes\": %" PRIu64 ", \"bytes_sent\": %" PRIu64
+			", \"seconds\": %.3f, \"throughput_mb_s\": %.1f, \"reconnects\": %u, "
+			"\"remote_fsync\": %s},\n",
+			r->o->ssh.mode == SSH_MODE_EXEC ? "exec" : "sftp", r->ssh->bytes,
+			r->ssh->bytes_sent, r->ssh->seconds,
+			r->ssh->seconds > 0 ? (double)r->ssh->bytes / r->ssh->seconds / 1e6 : 0.0,
+			r->ssh->reconnects, r->ssh->sftp_fsync ? "true" : "false");
+	}
 	fprintf(f, "  \"dmesg\": ");
 	json_str(f, r->dmesg ? r->dmesg : "");
 	fprintf(f, ",\n  \"filter_note\": ");
@@ -546,18 +590,21 @@ int main(int argc, char **argv)
 	double t0 = now(), tm[5] = { 0 };
 	struct stat st;
 	unsigned level;
+	struct ssh_sink_stats sshst = { 0 };
 
 	if (parse_args(argc, argv, &o)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o.check)
+		return cap_ssh_check(&o.ssh);
 	ctx = elfcore_ctx_new();
 	prog = cap_progress_new(o.progress, 5);
 	if (!ctx || !prog) {
 		fprintf(stderr, "kdump-capture: out of memory\n");
 		return EXIT_FAIL;
 	}
-	if (o.out_path && lstat(o.out_path, &st) == 0) {
+	if (o.out_path && !o.use_ssh && lstat(o.out_path, &st) == 0) {
 		fprintf(stderr, "kdump-capture: %s exists: kdump-capture never overwrites a dump\n",
 			o.out_path);
 		goto out;
@@ -567,7 +614,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kdump-capture: %s\n", elfcore_ctx_error(ctx));
 		goto out;
 	}
-	if (o.out_path) {
+	if (o.out_path && o.use_ssh) {
+		/* Remote names, in --remote-dir. */
+		dmesg_path = strdup(o.dmesg_path ? o.dmesg_path : "vmcore-dmesg.txt");
+		report_path = suffixed(o.report_path ? o.report_path : o.out_path,
+				       o.report_path ? "" : ".json");
+		partial = suffixed(o.out_path, ".XXXXXX.incomplete");
+	} else if (o.out_path) {
 		dmesg_path = o.dmesg_path ? strdup(o.dmesg_path) : sibling(o.out_path, "vmcore-dmesg.txt");
 		report_path = suffixed(o.report_path ? o.report_path : o.out_path,
 				       o.report_path ? "" : ".json");
@@ -588,7 +641,7 @@ int main(int argc, char **argv)
 	if (dmesg_path && !o.no_dmesg) {
 		if (!kern) {
 			dmesg_state = "unavailable";
-		} else if (write_small_file(ctx, dmesg_path, fill_dmesg, kern)) {
+		} else if (write_small_file(ctx, o.use_ssh ? &o.ssh : NULL, dmesg_path, fill_dmesg, kern)) {
 			cap_progress_msg(prog, "warning: kernel log: %s", elfcore_ctx_error(ctx));
 			dmesg_state = "failed";
 		} else {
@@ -631,6 +684,8 @@ int main(int argc, char **argv)
 		ret = elfcore_sink_open_fd(ctx, STDOUT_FILENO, "stdout", &fd_sink);
 		if (!ret)
 			ret = elfcore_sink_flat_new(ctx, fd_sink, &sink);
+	} else if (o.use_ssh) {
+		ret = cap_ssh_open(ctx, &o.ssh, o.out_path, 1, &sshst, &sink);
 	} else {
 		ret = elfcore_sink_open_file(ctx, o.out_path, ELFCORE_SINK_KEEP_PARTIAL, &sink);
 	}
@@ -707,12 +762,15 @@ int main(int argc, char **argv)
 	if (!committed) {
 		if (o.out_path)
 			fprintf(stderr, "kdump-capture: writing %s failed: %s\nkdump-capture: what was "
-				"written is kept in %s, marked INCOMPLETE\n", o.out_path, errbuf, partial);
+				"written is kept in %s%s%s, marked INCOMPLETE\n", o.out_path, errbuf,
+				partial, o.use_ssh ? " on " : "", o.use_ssh ? o.ssh.host : "");
 		else
 			fprintf(stderr, "kdump-capture: writing the stream failed: %s\n", errbuf);
 	} else {
 		rc = 0;
-		if (o.out_path && !o.no_manifest &&
+		if (o.use_ssh && !o.no_manifest)
+			cap_progress_msg(prog, "note: no checksum manifest for a dump sent over SSH");
+		else if (o.out_path && !o.no_manifest &&
 		    elfcore_manifest_write(ctx, o.out_path, manifest_path, 0, o.threads > 1 ? 2 : 1)) {
 			cap_progress_msg(prog, "warning: manifest: %s", elfcore_ctx_error(ctx));
 		}
@@ -723,9 +781,10 @@ int main(int argc, char **argv)
 			.o = &o, .in = &in, .ps = &ps, .ws = &ws, .seconds = now() - t0, .tm = tm,
 			.out_bytes = ws.bytes, .complete = committed, .error = errbuf,
 			.filter_note = filter_note, .dmesg = dmesg_state,
+			.ssh = o.use_ssh ? &sshst : NULL,
 		};
 
-		if (write_small_file(ctx, report_path, fill_report, &r))
+		if (write_small_file(ctx, o.use_ssh ? &o.ssh : NULL, report_path, fill_report, &r))
 			cap_progress_msg(prog, "warning: report: %s", elfcore_ctx_error(ctx));
 	}
 	if (committed) {

@@ -72,6 +72,7 @@ struct ssh_sink {
 	int committed;
 	int closing;              /* close: after commit, or an abort */
 	int finished;             /* the network thread ended */
+	int remove_partial;       /* an abort removes the temporary file */
 	int err;
 	char errmsg[1024];
 	struct ssh_sink_stats stats;
@@ -424,6 +425,15 @@ static int read_replies(struct ssh_sink *s, int block)
 	return 0;
 }
 
+static int read_replies_all(struct ssh_sink *s)
+{
+	int ret = 0;
+
+	while (!ret && (s->n_inflight || s->fsync_pending))
+		ret = read_replies(s, 1);
+	return ret;
+}
+
 static int maybe_fsync(struct ssh_sink *s)
 {
 	int want, ret;
@@ -481,6 +491,21 @@ static int sftp_finish(struct ssh_sink *s)
 	return elfcore_ctx_prefix(s->nctx, ret, "cannot rename %s", s->tmp_path);
 }
 
+/* Not committed: leave the file under its .incomplete name, or remove it. */
+static int sftp_abort(struct ssh_sink *s)
+{
+	if (!s->remove_partial) {
+		logf_(s, "not committed: remote file left as %s", s->tmp_path);
+		return 1;
+	}
+	/* Best effort: the replies in flight first, then close and remove. */
+	if (!read_replies_all(s) && s->have_file && !sftpc_close(&s->sftp, &s->handle)) {
+		s->have_file = 0;
+		sftpc_remove(&s->sftp, s->tmp_path);
+	}
+	return 1;
+}
+
 /* One round: send what is queued, maybe an fsync, read replies. Returns 1
  * when everything is done. */
 static int sftp_round(struct ssh_sink *s)
@@ -496,10 +521,8 @@ static int sftp_round(struct ssh_sink *s)
 		if (s->n_inflight || s->fsync_pending)
 			break;
 		if (s->closing && !s->committed) {
-			/* Aborted: leave the file under its .incomplete name. */
 			pthread_mutex_unlock(&s->mu);
-			logf_(s, "dump not committed: remote file left as %s", s->tmp_path);
-			return 1;
+			return sftp_abort(s);
 		}
 		if (s->head && (s->sync_wanted || s->commit_wanted))
 			break;
@@ -857,6 +880,24 @@ fail:
 		      ssh_get_error(s->conn.session));
 }
 
+static void exec_abort(struct ssh_sink *s)
+{
+	char qdir[2 * PATH_MAX_REMOTE], qname[2 * 256], qtmp[2 * PATH_MAX_REMOTE];
+	char cmd[8 * PATH_MAX_REMOTE];
+
+	if (!s->remove_partial) {
+		logf_(s, "not committed: remote file left as %s", s->tmp_path);
+		return;
+	}
+	ssh_channel_send_eof(s->conn.channel);
+	if (exec_wait(s, "remote `cat`") ||
+	    quote_paths(s, qdir, sizeof(qdir), qname, sizeof(qname), qtmp, sizeof(qtmp)))
+		return;
+	snprintf(cmd, sizeof(cmd), "cd -- %s && rm -f -- %s", qdir, qtmp);
+	if (!exec_start(s, cmd))
+		exec_wait(s, "removing the partial file");
+}
+
 static void *exec_thread(void *arg)
 {
 	struct ssh_sink *s = arg;
@@ -875,7 +916,7 @@ static void *exec_thread(void *arg)
 		if (s->closing && !s->committed) {
 			/* Aborted: closing the channel ends `cat`; nothing is published. */
 			pthread_mutex_unlock(&s->mu);
-			logf_(s, "dump not committed: remote file left as %s", s->tmp_path);
+			exec_abort(s);
 			break;
 		}
 		c = s->next_send;
@@ -1130,6 +1171,13 @@ void ssh_sink_stats_at_close(struct ssh_sink *s, struct ssh_sink_stats *out)
 {
 	pthread_mutex_lock(&s->mu);
 	s->stats_out = out;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void ssh_sink_remove_partial(struct ssh_sink *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->remove_partial = 1;
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -109,6 +109,10 @@ int ssh_sink_open(struct elfcore_ctx *ctx, const struct ssh_target *t, const cha
 		  ssh_log_fn *log, void *log_arg, const struct elfcore_sink_ops **ops,
 		  struct ssh_sink **priv);
 
+/* Closing without a commit removes the remote file instead of leaving it as
+ * NAME.XXXXXX.incomplete (for small files beside the dump). */
+void ssh_sink_remove_partial(struct ssh_sink *s);
+
 /* Copy the statistics; final once the sink is closed, so pass a pointer
  * before close with ssh_sink_stats_at_close(). */
 void ssh_sink_stats_at_close(struct ssh_sink *s, struct ssh_sink_stats *out);

@@ -120,6 +120,11 @@ int ec_file_read_blob(struct elfcore_ctx *ctx, struct ec_file *f, uint64_t off, 
 	if (size > cap)
 		return ec_err(ctx, -EINVAL, "%s: %s of %llu bytes, more than the %llu allowed",
 			      f->path, what, (unsigned long long)size, (unsigned long long)cap);
+	/* A flattened stream's rebuilt size may be huge with holes; real data
+	 * cannot be larger than the stream itself. */
+	if (f->flat && size > f->disk_size)
+		return ec_err(ctx, -EINVAL, "%s: %s of %llu bytes, larger than the whole stream",
+			      f->path, what, (unsigned long long)size);
 	if (off > f->size || size > f->size - off)
 		return ec_err(ctx, -EIO, "%s: %s (%llu bytes at offset %llu) past the end of the "
 			      "file (%llu bytes)", f->path, what, (unsigned long long)size,
