@@ -17,9 +17,10 @@
 
 #include "elfcore/kernel.h"
 
-/* Caps on sizes read from the dump. */
-#define ELFCORE_PRINTK_MAX_RING (UINT64_C(1) << 30)    /* text bytes */
-#define ELFCORE_PRINTK_MAX_DESC_BITS 24                 /* descriptors */
+/* Caps on sizes read from the dump (a kernel booted with log_buf_len=256M
+ * stays inside them). */
+#define ELFCORE_PRINTK_MAX_RING (UINT64_C(1) << 28)    /* text bytes */
+#define ELFCORE_PRINTK_MAX_DESC_BITS 23                 /* descriptors */
 
 struct elfcore_printk_record {
 	uint64_t seq;           /* sequence number (lockless ring: the descriptor id) */
