@@ -130,7 +130,9 @@ static void guess_panic_cpu(struct elfcore_dump *d)
 			found = (int)i;
 		}
 	}
-	if (d->info.ncpus == 1) {
+	if (d->info.ncpus == 0) {
+		snprintf(d->panic_reason, sizeof(d->panic_reason), "unknown: no NT_PRSTATUS notes");
+	} else if (d->info.ncpus == 1) {
 		d->info.panic_cpu = 0;
 		snprintf(d->panic_reason, sizeof(d->panic_reason), "the only CPU");
 	} else if (busy == 1) {

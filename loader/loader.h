@@ -86,7 +86,7 @@ struct ld_machine {
 	uint64_t text_vaddr, text_paddr, text_size;
 	char cmdline[4096];         /* /proc/cmdline, for --reuse-cmdline */
 	char lockdown[64];          /* the selected /sys/kernel/security/lockdown mode */
-	uint64_t acpi_rsdp;         /* from /sys/firmware/efi/systab, 0 when none */
+	uint64_t acpi_rsdp;         /* EFI systab or first kernel's boot_params, 0 = scan */
 };
 
 /* Read everything above from root ("" = live). Missing optional files are not

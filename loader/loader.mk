@@ -2,7 +2,7 @@
 # (arch/x86/load_*.c), with the purgatory embedded (purgatory/purgatory.mk).
 LOADER_LIB_SRCS := loader/iomem.c loader/machine.c loader/plan.c loader/elfcorehdr.c loader/kexec.c \
 	$(wildcard arch/x86/load_*.c)
-LOADER_LIB_OBJS := $(LOADER_LIB_SRCS:%.c=$(O)/%.o)
+LOADER_LIB_OBJS := $(LOADER_LIB_SRCS:%.c=$(O)/%.o) $(O)/purgatory/sha256.o
 KDUMP_LOAD      := $(O)/bin/kdump-load
 BINS += $(KDUMP_LOAD)
 

@@ -291,14 +291,26 @@ static void read_lockdown(struct elfcore_ctx *ctx, struct ld_machine *m)
 	}
 }
 
-static void read_efi_rsdp(struct elfcore_ctx *ctx, struct ld_machine *m)
+/* Where the capture kernel finds the ACPI RSDP without scanning (boot_params
+ * acpi_rsdp_addr): the EFI system table, else the value the first kernel's
+ * decompressor found, kept in /sys/kernel/boot_params/data at offset 0x70. */
+static void read_acpi_rsdp(struct elfcore_ctx *ctx, struct ld_machine *m)
 {
 	char buf[1024], *p;
+	uint64_t v;
+	int fd;
 
-	if (ld_read_file(ctx, m->root, "/sys/firmware/efi/systab", buf, sizeof(buf)) < 0)
-		return;
-	if ((p = strstr(buf, "ACPI20=")) != NULL || (p = strstr(buf, "ACPI=")) != NULL)
+	if (ld_read_file(ctx, m->root, "/sys/firmware/efi/systab", buf, sizeof(buf)) >= 0 &&
+	    ((p = strstr(buf, "ACPI20=")) != NULL || (p = strstr(buf, "ACPI=")) != NULL)) {
 		m->acpi_rsdp = strtoull(strchr(p, '=') + 1, NULL, 0);
+		return;
+	}
+	fd = open_under(m->root, "/sys/kernel/boot_params/data");
+	if (fd < 0)
+		return;
+	if (pread(fd, &v, sizeof(v), 0x70) == (ssize_t)sizeof(v))
+		m->acpi_rsdp = v;
+	close(fd);
 }
 
 int ld_machine_read(struct elfcore_ctx *ctx, const char *root, struct ld_machine *m)
@@ -350,7 +362,7 @@ int ld_machine_read(struct elfcore_ctx *ctx, const char *root, struct ld_machine
 	if (ld_read_file(ctx, root, "/proc/cmdline", m->cmdline, sizeof(m->cmdline)) >= 0)
 		m->cmdline[strcspn(m->cmdline, "\n")] = '\0';
 	read_lockdown(ctx, m);
-	read_efi_rsdp(ctx, m);
+	read_acpi_rsdp(ctx, m);
 	if ((ret = read_cpu_notes(ctx, m)) < 0)
 		return ret;
 	/* kcore is needed for the elfcorehdr only: remember failure, report later. */

@@ -38,5 +38,5 @@ grep -a -o 'BENCH [a-z-]* [0-9.]* [0-9.]*' "$rundir/console.log" | awk '
 		mk = median(k, nk); mo = median(o, no)
 		printf "kexec -p     median %.2f s over %d loads\n", mk, nk
 		printf "kdump-load   median %.2f s over %d loads\n", mo, no
-		printf "ratio        %.2f (target <= 0.50)\n", mk > 0 ? mo / mk : 0
+		printf "ratio        %.2f (target <= 0.50)\n", (mk > 0 ? mo / mk : 0)
 	}' | tee "$rundir/result.txt"

@@ -54,6 +54,12 @@ chmod -R a+rX "$work/small"
 msg=$(as_user "$kl" --dry-run --sysroot "$work/small" --kernel "$work/vmlinuz" --initrd "$work/initrd" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q 'crashkernel region too small: kernel needs' <<<"$msg" || fail "small region error: $rc $msg"
 
+# crashkernel=128M (the 4-level lab run loads with --file; kexec_load's plan must fit too).
+sed -i 's/2f000000-31ffffff : Crash kernel/2f000000-36ffffff : Crash kernel/' "$work/small/proc/iomem"
+out=$(as_user "$kl" --dry-run --sysroot "$work/small" --kernel "$work/vmlinuz" --initrd "$work/initrd") ||
+	fail "a 128M region must hold the plan"
+grep -q '^crashkernel 0x2f000000-0x36ffffff (128 MiB)' <<<"$out" || fail "128M plan: $out"
+
 msg=$(as_user "$kl" --kernel "$work/vmlinuz" 2>&1); rc=$?
 [ $rc = 1 ] && grep -q 'needs root' <<<"$msg" || fail "not-root error: $rc $msg"
 as_user "$kl" --status --sysroot "$trees/qemu-1g-5level" | grep -q 'crash kernel: loaded' || fail "--status"

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "../../loader/loader.h"
+#include "../../loader/kexec.h"
 #include "../../arch/x86/load_x86.h"
 #include "../../purgatory/purgatory_abi.h"
 
@@ -497,6 +498,19 @@ static void test_purgatory_relocation(void **state)
 	free(b.image);
 }
 
+/* The sentences users get for the errors they actually hit. */
+static void test_kexec_hints(void **state)
+{
+	assert_non_null(strstr(kdl_kexec_hint(-EPERM, "integrity", 0), "use --file"));
+	assert_non_null(strstr(kdl_kexec_hint(-EPERM, "confidentiality", 0), "locked down"));
+	assert_null(strstr(kdl_kexec_hint(-EPERM, "none", 0), "--file"));
+	assert_non_null(strstr(kdl_kexec_hint(-EPERM, "", 0), "root"));
+	assert_null(strstr(kdl_kexec_hint(-EPERM, "integrity", 1), "use --file"));
+	assert_non_null(strstr(kdl_kexec_hint(-EKEYREJECTED, "", 1), "signature"));
+	assert_non_null(strstr(kdl_kexec_hint(-EBUSY, "", 0), "in progress"));
+	assert_string_equal(kdl_kexec_hint(-EIO, "", 0), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_plan_above_4g_host_shape),
 		cmocka_unit_test(test_plan_errors),
 		cmocka_unit_test(test_purgatory_relocation),
+		cmocka_unit_test(test_kexec_hints),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
