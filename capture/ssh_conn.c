@@ -202,6 +202,21 @@ static int set_options(struct elfcore_ctx *ctx, ssh_session s, const struct ssh_
 	    ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no"))
 		return ec_err(ctx, -EINVAL, "%s: cannot set SSH options: %s", t->host,
 			      ssh_get_error(s));
+	/* libssh derives its defaults from ~/.ssh; the capture kernel may have
+	 * neither HOME nor /etc/passwd, so point it at the known_hosts directory. */
+	if (t->known_hosts) {
+		char dir[1024], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", t->known_hosts);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), "%s", slash ? "/" : ".");
+		if (ssh_options_set(s, SSH_OPTIONS_SSH_DIR, dir))
+			return ec_err(ctx, -EINVAL, "%s: cannot set the SSH directory: %s", t->host,
+				      ssh_get_error(s));
+	}
 	if (t->known_hosts &&
 	    (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, t->known_hosts) ||
 	     /* Only the file we were given. */
