@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "diskdump_priv.h"
 #include "elfcore/vmcoreinfo.h"
 #include "writer_priv.h"
 
@@ -461,10 +462,10 @@ int elfcore_kdump_codec_flag(enum elfcore_codec codec)
 {
 	switch (codec) {
 	case ELFCORE_CODEC_NONE: return 0;
-	case ELFCORE_CODEC_ZLIB: return 0x1;
-	case ELFCORE_CODEC_LZO: return 0x2;
-	case ELFCORE_CODEC_SNAPPY: return 0x4;
-	case ELFCORE_CODEC_ZSTD: return 0x20;
+	case ELFCORE_CODEC_ZLIB: return DUMP_DH_COMPRESSED_ZLIB;
+	case ELFCORE_CODEC_LZO: return DUMP_DH_COMPRESSED_LZO;
+	case ELFCORE_CODEC_SNAPPY: return DUMP_DH_COMPRESSED_SNAPPY;
+	case ELFCORE_CODEC_ZSTD: return DUMP_DH_COMPRESSED_ZSTD;
 	}
 	return -1;
 }

@@ -22,7 +22,9 @@
 #define PHDR_SIZE 56
 #define PT_LOAD_T 1
 #define PT_NOTE_T 4
-#define ELF_MAX_PHNUM 0xfffe          /* PN_XNUM (0xffff) would need section 0 */
+#define SHDR_SIZE 64
+#define PN_XNUM 0xffff                /* e_phnum escape: the count is in section 0's sh_info */
+#define ELF_MAX_PHNUM 0xfffffffeull   /* sh_info is 32 bits */
 #define DUMP_ELF_INCOMPLETE 0x1       /* e_flags, as makedumpfile */
 #define DEFAULT_MIN_GAP 256           /* makedumpfile's PFN_EXCLUDED */
 
@@ -38,6 +40,7 @@ struct elf_track {
 struct elf_state {
 	uint64_t min_gap;
 	struct elf_track plan, cur;
+	uint64_t off_shdr;                /* section 0 when e_phnum overflows, else 0 */
 	uint64_t off_notes, off_data, data_pos;
 	/* The open segment (cur.segments - 1 is its PT_LOAD index). */
 	uint64_t seg_paddr, seg_vaddr, seg_off, seg_size;
@@ -131,7 +134,14 @@ static int write_ehdr(struct elfcore_writer *w, int complete)
 	ec_put32(h + 48, complete ? 0 : DUMP_ELF_INCOMPLETE);
 	ec_put16(h + 52, EHDR_SIZE);
 	ec_put16(h + 54, PHDR_SIZE);
-	ec_put16(h + 56, (uint16_t)(1 + e->plan.segments));
+	if (e->off_shdr) {
+		ec_put64(h + 40, e->off_shdr);                /* e_shoff */
+		ec_put16(h + 56, PN_XNUM);
+		ec_put16(h + 58, SHDR_SIZE);
+		ec_put16(h + 60, 1);                          /* e_shnum: section 0 only */
+	} else {
+		ec_put16(h + 56, (uint16_t)(1 + e->plan.segments));
+	}
 	return ec_writer_pwrite(w, h, sizeof(h), 0);
 }
 
@@ -158,11 +168,22 @@ static int elf_begin(struct elfcore_writer *w)
 	int ret;
 
 	if (e->plan.segments > ELF_MAX_PHNUM - 1)
-		return ec_err(w->ctx, -EFBIG, "ELF writer: %llu PT_LOADs needed, at most %u fit; "
+		return ec_err(w->ctx, -EFBIG, "ELF writer: %llu PT_LOADs needed, at most %llu fit; "
 			      "raise the minimum excluded run that splits a segment (now %llu pages)",
 			      (unsigned long long)e->plan.segments, ELF_MAX_PHNUM - 1,
 			      (unsigned long long)e->min_gap);
 	e->off_notes = EHDR_SIZE + (1 + e->plan.segments) * PHDR_SIZE;
+	if (1 + e->plan.segments >= PN_XNUM) {
+		/* Extended numbering (as the kernel's ELF core dumps): section 0's
+		 * sh_info holds the program header count. */
+		unsigned char sh[SHDR_SIZE] = { 0 };
+
+		e->off_shdr = e->off_notes;
+		e->off_notes += SHDR_SIZE;
+		ec_put32(sh + 44, (uint32_t)(1 + e->plan.segments));   /* sh_info */
+		if ((ret = ec_writer_pwrite(w, sh, sizeof(sh), e->off_shdr)) < 0)
+			return ret;
+	}
 	e->off_data = (e->off_notes + w->o.notes_size + ps - 1) / ps * ps;
 	e->data_pos = e->off_data;
 	if ((ret = write_ehdr(w, 0)) < 0)

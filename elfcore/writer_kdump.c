@@ -16,16 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diskdump_priv.h"
 #include "writer_priv.h"
 
-#define KDUMP_HDR_SIZE     464
-#define KDUMP_SUBHDR_SIZE  104
-#define PAGE_DESC_SIZE     24
+#define KDUMP_HDR_SIZE     DH_SIZE
+#define KDUMP_SUBHDR_SIZE  SH_SIZE
+#define PAGE_DESC_SIZE     PD_ENTRY_SIZE
 #define PD_BUF_COUNT       2730          /* ~64 KiB of page descriptors per write */
 #define BM_CHUNK           4096          /* bitmap bytes computed at a time */
-
-#define DUMP_DH_COMPRESSED_INCOMPLETE 0x8
-#define DUMP_DH_EXCLUDED_VMEMMAP      0x10
 
 struct kdump_state {
 	uint32_t bs;                  /* block size = page size */
@@ -62,23 +60,23 @@ static int write_header(struct elfcore_writer *w, int complete)
 	if (w->o.flags & ELFCORE_WRITER_EXCLUDED_VMEMMAP)
 		status |= DUMP_DH_EXCLUDED_VMEMMAP;
 	memset(h, 0, sizeof(h));
-	memcpy(h, "KDUMP   ", 8);
-	ec_put32(h + 8, 6);                                      /* header_version */
-	put_str(h + 12 + 0 * 65, u->sysname ? u->sysname : "Linux", 65);
-	put_str(h + 12 + 1 * 65, u->nodename, 65);
-	put_str(h + 12 + 2 * 65, u->release ? u->release : w->osrelease, 65);
-	put_str(h + 12 + 3 * 65, u->version, 65);
-	put_str(h + 12 + 4 * 65, u->machine ? u->machine : "x86_64", 65);
-	put_str(h + 12 + 5 * 65, u->domainname, 65);
-	ec_put64(h + 408, (uint64_t)(w->o.tv_sec ? w->o.tv_sec : w->crashtime));
-	ec_put64(h + 416, (uint64_t)w->o.tv_usec);
-	ec_put32(h + 424, status);
-	ec_put32(h + 428, k->bs);                                 /* block_size */
-	ec_put32(h + 432, k->sub_hdr_blocks);                     /* sub_hdr_size */
-	ec_put32(h + 436, (uint32_t)(2 * k->bitmap_len / k->bs)); /* bitmap_blocks */
-	ec_put32(h + 440, (uint32_t)(w->o.max_pfn > UINT_MAX ? UINT_MAX : w->o.max_pfn));
-	ec_put32(h + 456, w->o.current_cpu);
-	ec_put32(h + 460, (uint32_t)(w->o.nr_cpus ? w->o.nr_cpus : w->nr_prstatus));
+	memcpy(h + DH_SIGNATURE, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
+	ec_put32(h + DH_HEADER_VERSION, 6);
+	put_str(h + DH_UTSNAME + 0 * KDUMP_UTS_LEN, u->sysname ? u->sysname : "Linux", KDUMP_UTS_LEN);
+	put_str(h + DH_UTSNAME + 1 * KDUMP_UTS_LEN, u->nodename, KDUMP_UTS_LEN);
+	put_str(h + DH_UTSNAME + 2 * KDUMP_UTS_LEN, u->release ? u->release : w->osrelease, KDUMP_UTS_LEN);
+	put_str(h + DH_UTSNAME + 3 * KDUMP_UTS_LEN, u->version, KDUMP_UTS_LEN);
+	put_str(h + DH_UTSNAME + 4 * KDUMP_UTS_LEN, u->machine ? u->machine : "x86_64", KDUMP_UTS_LEN);
+	put_str(h + DH_UTSNAME + 5 * KDUMP_UTS_LEN, u->domainname, KDUMP_UTS_LEN);
+	ec_put64(h + DH_TV_SEC, (uint64_t)(w->o.tv_sec ? w->o.tv_sec : w->crashtime));
+	ec_put64(h + DH_TV_USEC, (uint64_t)w->o.tv_usec);
+	ec_put32(h + DH_STATUS, status);
+	ec_put32(h + DH_BLOCK_SIZE, k->bs);
+	ec_put32(h + DH_SUB_HDR_SIZE, k->sub_hdr_blocks);
+	ec_put32(h + DH_BITMAP_BLOCKS, (uint32_t)(2 * k->bitmap_len / k->bs));
+	ec_put32(h + DH_MAX_MAPNR, (uint32_t)(w->o.max_pfn > UINT_MAX ? UINT_MAX : w->o.max_pfn));
+	ec_put32(h + DH_CURRENT_CPU, w->o.current_cpu);
+	ec_put32(h + DH_NR_CPUS, (uint32_t)(w->o.nr_cpus ? w->o.nr_cpus : w->nr_prstatus));
 	return ec_writer_pwrite(w, h, sizeof(h), 0);
 }
 
@@ -123,17 +121,17 @@ static int kdump_begin(struct elfcore_writer *w)
 	if ((ret = write_header(w, 0)) < 0)
 		return ret;
 	memset(s, 0, sizeof(s));
-	ec_put64(s + 0, w->o.phys_base);
-	ec_put32(s + 8, (uint32_t)w->o.dump_level);
+	ec_put64(s + SH_PHYS_BASE, w->o.phys_base);
+	ec_put32(s + SH_DUMP_LEVEL, (uint32_t)w->o.dump_level);
 	if (w->have_vmcoreinfo) {
-		ec_put64(s + 32, off_note + w->vmcoreinfo_off);
-		ec_put64(s + 40, w->vmcoreinfo_size);
+		ec_put64(s + SH_OFFSET_VMCOREINFO, off_note + w->vmcoreinfo_off);
+		ec_put64(s + SH_SIZE_VMCOREINFO, w->vmcoreinfo_size);
 	}
 	if (w->o.notes_size) {
-		ec_put64(s + 48, off_note);
-		ec_put64(s + 56, w->o.notes_size);
+		ec_put64(s + SH_OFFSET_NOTE, off_note);
+		ec_put64(s + SH_SIZE_NOTE, w->o.notes_size);
 	}
-	ec_put64(s + 96, w->o.max_pfn);                            /* max_mapnr_64 */
+	ec_put64(s + SH_MAX_MAPNR_64, w->o.max_pfn);
 	if ((ret = ec_writer_pwrite(w, s, sizeof(s), k->bs)) < 0)
 		return ret;
 	if (w->o.notes_size)
@@ -221,10 +219,10 @@ static int add_pd(struct elfcore_writer *w, uint64_t off, uint32_t size, uint32_
 		return ec_err(w->ctx, -EINVAL, "kdump writer: more pages than the %llu planned",
 			      (unsigned long long)w->st.planned);
 	pd = k->pd_buf + (size_t)k->pd_buf_n * PAGE_DESC_SIZE;
-	ec_put64(pd, off);
-	ec_put32(pd + 8, size);
-	ec_put32(pd + 12, flags);
-	ec_put64(pd + 16, 0);                                      /* page_flags */
+	ec_put64(pd + PD_OFFSET, off);
+	ec_put32(pd + PD_SIZE, size);
+	ec_put32(pd + PD_FLAGS, flags);
+	ec_put64(pd + PD_PAGE_FLAGS, 0);
 	k->pd_buf_n++;
 	k->pd_next++;
 	return k->pd_buf_n == PD_BUF_COUNT ? flush_pds(w) : 0;

@@ -220,6 +220,59 @@ static int collect_ranges(struct elfcore_dump *d, uint64_t ps, struct elfcore_me
 	return ret == -ENOENT || ret == 0 ? 0 : ret;
 }
 
+/* x86_64: give the kernel image its own range at its virtual addresses, cut
+ * out of the RAM range holding it, as /proc/vmcore has it: ELF readers (drgn)
+ * find the page tables through that PT_LOAD. The image mapping is linear,
+ * vaddr = __START_KERNEL_map + paddr - phys_base, over KERNEL_IMAGE_SIZE. */
+#define START_KERNEL_MAP 0xffffffff80000000ull
+#define KERNEL_IMAGE_SIZE (1ull << 30)
+
+static int add_text_range(struct elfcore_dump *d, const struct elfcore_dump_info *info,
+			  struct elfcore_mem_range **ranges, size_t *n)
+{
+	const struct elfcore_vmcoreinfo *vi = elfcore_dump_vmcoreinfo(d);
+	struct elfcore_mem_range *r, *nr;
+	uint64_t stext, start, end;
+	size_t i;
+
+	if (!vi || (info->elf_machine && info->elf_machine != 62) ||
+	    elfcore_vmcoreinfo_symbol(NULL, vi, "_stext", &stext) < 0 || stext < START_KERNEL_MAP)
+		return 0;
+	start = stext - START_KERNEL_MAP + info->phys_base;
+	for (i = 0; i < *n; i++) {
+		r = &(*ranges)[i];
+		if (start >= r->paddr && start < r->paddr + r->size)
+			break;
+	}
+	if (i == *n)
+		return 0;
+	end = r->paddr + r->size;
+	if (end - start > KERNEL_IMAGE_SIZE - (stext - START_KERNEL_MAP))
+		end = start + KERNEL_IMAGE_SIZE - (stext - START_KERNEL_MAP);
+	nr = realloc(*ranges, (*n + 2) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	*ranges = nr;
+	r = &nr[i];
+	/* [r.start, start) stays, then the image, then [end, r.end). */
+	memmove(r + 3, r + 1, (*n - i - 1) * sizeof(*r));
+	r[2].paddr = end;
+	r[2].size = r->paddr + r->size - end;
+	r[2].vaddr = 0;
+	r[1].paddr = start;
+	r[1].size = end - start;
+	r[1].vaddr = stext;
+	r->size = start - r->paddr;
+	*n += 2;
+	/* Drop the pieces that came out empty. */
+	for (i = 0; i < *n; )
+		if (!nr[i].size)
+			memmove(&nr[i], &nr[i + 1], (--*n - i) * sizeof(*nr));
+		else
+			i++;
+	return 0;
+}
+
 static int rewrite(struct convert *c)
 {
 	struct elfcore_writer_opts o = { .size = sizeof(o) };
@@ -263,6 +316,11 @@ static int rewrite(struct convert *c)
 	o.elf_min_gap = c->elf_min_gap;
 	if ((ret = collect_ranges(d, o.page_size, &ranges, &o.nr_ranges)) < 0) {
 		code = fail(c, c->in, EXIT_DAMAGED);
+		goto out;
+	}
+	if (c->format == ELFCORE_FORMAT_ELF && o.nr_ranges &&
+	    add_text_range(d, info, &ranges, &o.nr_ranges) < 0) {
+		fprintf(stderr, "kdump-inspect: out of memory\n");
 		goto out;
 	}
 	o.ranges = ranges;

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "elfcore/dump.h"
 
 #include "elfcore/sink.h"
 #include "elfcore/writer.h"
@@ -437,6 +441,60 @@ static void test_elf_segments(void **state)
 	stop(&r);
 }
 
+/* Over 65535 program headers: PN_XNUM with the count in section 0, read back
+ * by our reader. All pages are zero, so the 280 MB file is holes. */
+static void test_elf_xnum(void **state)
+{
+	struct elfcore_writer_opts o = { .size = sizeof(o), .format = ELFCORE_FORMAT_ELF,
+					 .max_pfn = 140000, .elf_min_gap = 1 };
+	static uint8_t bits[140000 / 8];
+	static unsigned char page[PS];
+	char path[] = "/tmp/test_writer_xnum.XXXXXX";
+	struct elfcore_sink *sink;
+	struct elfcore_writer *w;
+	struct elfcore_dump *d;
+	unsigned char h[64], sh[64];
+	uint32_t n;
+	uint64_t s, pfn;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	memset(bits, 0x55, sizeof(bits));           /* every even pfn: 70000 segments */
+	assert_int_equal(elfcore_sink_open_file(ctx, path, ELFCORE_SINK_NO_SYNC | ELFCORE_SINK_DIRECT,
+						&sink), 0);
+	assert_int_equal(elfcore_writer_new(sink, &o, &w), 0);
+	for (s = 0; s < o.max_pfn; s += 8192)
+		assert_int_equal(elfcore_writer_plan(w, s, o.max_pfn - s < 8192 ? o.max_pfn - s : 8192,
+						     bits + s / 8), 0);
+	for (s = 0; s < o.max_pfn; s += 8192) {
+		uint64_t cn = o.max_pfn - s < 8192 ? o.max_pfn - s : 8192;
+
+		assert_int_equal(elfcore_writer_begin_cycle(w, s, cn, bits + s / 8), 0);
+		for (pfn = s; pfn < s + cn; pfn += 2)
+			assert_int_equal(elfcore_writer_write_page(w, pfn, page), 0);
+	}
+	assert_int_equal(elfcore_writer_finish(w), 0);
+	elfcore_writer_free(w);
+	assert_int_equal(elfcore_sink_close(sink), 0);
+
+	fd = open(path, O_RDONLY);
+	assert_int_equal(pread(fd, h, 64, 0), 64);
+	assert_int_equal(h[56] | h[57] << 8, 0xffff);
+	assert_int_equal(pread(fd, sh, 64, (off_t)get64(h + 40)), 64);
+	memcpy(&n, sh + 44, 4);
+	assert_int_equal(n, 70001);
+	close(fd);
+	assert_int_equal(elfcore_dump_open(ctx, path, &d), 0);
+	assert_int_equal(elfcore_dump_next_pfn(d, 139997, &pfn), 0);
+	assert_int_equal(pfn, 139998);
+	assert_int_equal(elfcore_dump_read_page(d, 139998, page), 0);
+	assert_int_equal(elfcore_dump_read_page(d, 139999, page), -ENOENT);
+	elfcore_dump_close(d);
+	unlink(path);
+}
+
 static int setup(void **state)
 {
 	ctx = elfcore_ctx_new();
@@ -459,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_elf_segments),
+		cmocka_unit_test(test_elf_xnum),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
