@@ -52,6 +52,7 @@ static unsigned char *roundtrip(uint64_t phnum, uint16_t machine, uint32_t flags
 	uint64_t size = elfcore_corehdr_size(phnum);
 	unsigned char *buf = malloc(size);
 	size_t n = 0, shnum = 0, shstrndx = 1;
+	int xnum = phnum >= PN_XNUM;
 	GElf_Ehdr eh;
 	GElf_Phdr gp;
 	Elf *elf;
@@ -81,34 +82,29 @@ static unsigned char *roundtrip(uint64_t phnum, uint16_t machine, uint32_t flags
 	assert_int_equal(eh.e_ehsize, sizeof(Elf64_Ehdr));
 	assert_int_equal(eh.e_phentsize, sizeof(Elf64_Phdr));
 	assert_int_equal(eh.e_shstrndx, 0);
-	if (phnum >= PN_XNUM) {
+	/* Extended numbering: the count in section 0, which e_shoff points at. */
+	assert_int_equal(eh.e_phnum, xnum ? PN_XNUM : phnum);
+	assert_int_equal(eh.e_shoff, xnum ? sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr) : 0);
+	assert_int_equal(eh.e_shentsize, xnum ? sizeof(Elf64_Shdr) : 0);
+	assert_int_equal(eh.e_shnum, xnum);
+	assert_int_equal(elf_getshdrnum(elf, &shnum), 0);
+	assert_int_equal(shnum, xnum);
+	if (xnum) {
 		GElf_Shdr sh;
-		Elf_Scn *scn;
+		Elf_Scn *scn = elf_getscn(elf, 0);
 
-		assert_int_equal(eh.e_phnum, PN_XNUM);
-		assert_int_equal(eh.e_shoff, sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr));
-		assert_int_equal(eh.e_shentsize, sizeof(Elf64_Shdr));
-		assert_int_equal(eh.e_shnum, 1);
-		scn = elf_getscn(elf, 0);
 		assert_non_null(scn);
 		assert_non_null(gelf_getshdr(scn, &sh));
 		assert_int_equal(sh.sh_info, phnum);
 		assert_int_equal(sh.sh_name, 0);
 		assert_int_equal(sh.sh_type, SHT_NULL);
+		assert_int_equal(sh.sh_flags, 0);
+		assert_int_equal(sh.sh_addr, 0);
 		assert_int_equal(sh.sh_offset, 0);
 		assert_int_equal(sh.sh_size, 0);
 		assert_int_equal(sh.sh_link, 0);
-		assert_int_equal(elf_getshdrnum(elf, &shnum), 0);
-		assert_int_equal(shnum, 1);
-	} else {
-		assert_int_equal(eh.e_phnum, phnum);
-		assert_int_equal(eh.e_shoff, 0);
-		assert_int_equal(eh.e_shentsize, 0);
-		assert_int_equal(eh.e_shnum, 0);
-		assert_int_equal(elf_getshdrnum(elf, &shnum), 0);
-		assert_int_equal(shnum, 0);
-	}
-	if (phnum >= PN_XNUM) {
+		assert_int_equal(sh.sh_addralign, 0);
+		assert_int_equal(sh.sh_entsize, 0);
 		assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
 		assert_int_equal(shstrndx, 0);
 	}
@@ -262,18 +258,6 @@ static void test_errors(void **state)
 	assert_int_equal(buf[56] | buf[57] << 8, PN_XNUM);
 }
 
-static int setup(void **state)
-{
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	elfcore_ctx_free(ctx);
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,5 +268,12 @@ int main(void)
 		cmocka_unit_test(test_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int ret;
+
+	ctx = elfcore_ctx_new();
+	if (!ctx)
+		return 1;
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	elfcore_ctx_free(ctx);
+	return ret;
 }
