@@ -7,3 +7,6 @@ SSH_SINK_OBJS := $(O)/capture/ssh_sink.o $(O)/capture/ssh_sftp.o $(O)/capture/ss
 $(O)/tests/unit/test_ssh_target.o: ALL_CFLAGS += -Icapture
 UNIT_EXTRA_OBJS_test_ssh_target := $(SSH_SINK_OBJS)
 $(O)/tests/unit/test_ssh_target: $(SSH_SINK_OBJS)
+
+# The df reply parser is fuzzed (tests/fuzz/fuzz_ssh_df.c).
+FUZZ_EXTRA_SRCS += capture/ssh_df.c

@@ -39,6 +39,7 @@ void ssh_conn_close(struct ssh_conn *c);
 /* SFTP sessions writing in parallel (one thread each): libssh's sftp_write()
  * waits for its reply, so one session leaves the link idle half the time. */
 #define SSH_SFTP_LANES 2
+#define SSH_SFTP_LANES_MAX 8
 #define SSH_PATH_MAX 1024
 
 enum chunk_state {
@@ -91,6 +92,7 @@ struct ssh_sink {
 
 	/* SFTP lanes (ssh_sftp.c), under mu. */
 	struct ssh_lane *lanes;
+	unsigned lanes_alloc;
 	unsigned n_lanes;         /* started */
 	unsigned lanes_running;   /* threads not ended */
 	unsigned lanes_stopped;   /* at the recovery barrier */

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "ec_priv.h"
+#include "elfcore/manifest.h"
 #include "ssh_priv.h"
 
 #define SYNC_INTERVAL (16u << 20)
@@ -586,10 +587,15 @@ int ssh_sftp_start(struct ssh_sink *s)
 	unsigned n = 0;
 	int ret;
 
-	s->lanes = calloc(SSH_SFTP_LANES, sizeof(*s->lanes));
+	unsigned want = s->t.sftp_sessions ? s->t.sftp_sessions : SSH_SFTP_LANES;
+
+	if (want > SSH_SFTP_LANES_MAX)
+		want = SSH_SFTP_LANES_MAX;
+	s->lanes = calloc(want, sizeof(*s->lanes));
 	if (!s->lanes)
 		return ec_err(s->nctx, -ENOMEM, "out of memory");
-	for (unsigned i = 0; i < SSH_SFTP_LANES; i++) {
+	s->lanes_alloc = want;
+	for (unsigned i = 0; i < want; i++) {
 		struct ssh_lane *l = &s->lanes[i];
 
 		l->s = s;
@@ -605,7 +611,7 @@ int ssh_sftp_start(struct ssh_sink *s)
 	if (ret)
 		return ec_err(s->nctx, ret, "%s", elfcore_ctx_error(s->lanes[0].ctx));
 	/* More lanes only speed things up: one that cannot connect is left out. */
-	for (n = 1; n < SSH_SFTP_LANES; n++)
+	for (n = 1; n < want; n++)
 		if (lane_open(&s->lanes[n], OPEN_FILE)) {
 			ssh_logf(s, "one SFTP session only: %s", elfcore_ctx_error(s->lanes[n].ctx));
 			break;
@@ -631,7 +637,7 @@ void ssh_sftp_join(struct ssh_sink *s)
 		return;
 	for (unsigned i = 0; i < s->n_lanes; i++)
 		pthread_join(s->lanes[i].thread, NULL);
-	for (unsigned i = 0; i < SSH_SFTP_LANES; i++) {
+	for (unsigned i = 0; i < s->lanes_alloc; i++) {
 		lane_close(&s->lanes[i]);
 		elfcore_ctx_free(s->lanes[i].ctx);
 	}
@@ -687,5 +693,74 @@ out:
 	sftp_attributes_free(a);
 	if (sftp)
 		sftp_free(sftp);
+	return ret;
+}
+
+/* ---- the manifest of the remote dump ---- */
+
+struct remote_reader {
+	struct ssh_conn *c;
+	sftp_file f;
+	const char *path;
+};
+
+static int remote_read(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct remote_reader *r = arg;
+	size_t done = 0;
+
+	if (sftp_seek64(r->f, off))
+		return ec_err(ctx, -EIO, "%s: seek to %llu failed", r->path, (unsigned long long)off);
+	while (done < len) {
+		size_t want = len - done < SSH_CHUNK_DATA ? len - done : SSH_CHUNK_DATA;
+		ssize_t n = sftp_read(r->f, (uint8_t *)buf + done, want);
+
+		if (n <= 0)
+			return ec_err(ctx, n ? -ECONNRESET : -EIO, "%s: reading back at %llu: %s",
+				      r->path, (unsigned long long)(off + done),
+				      n ? ssh_get_error(r->c->session) : "file shrank");
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int ssh_remote_manifest(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *name,
+			struct elfcore_sink *out)
+{
+	struct remote_reader rd = { 0 };
+	char path[SSH_PATH_MAX];
+	struct ssh_conn c;
+	sftp_session sftp = NULL;
+	sftp_attributes a = NULL;
+	int ret;
+
+	if (t->remote_dir)
+		snprintf(path, sizeof(path), "%s/%s", t->remote_dir, name);
+	else
+		snprintf(path, sizeof(path), "%s", name);
+	ret = ssh_conn_open(ctx, &c, t);
+	if (ret)
+		return ret;
+	sftp = sftp_new(c.session);
+	if (!sftp || sftp_init(sftp) != SSH_OK) {
+		ret = ec_err(ctx, -ECONNRESET, "cannot start SFTP: %s", ssh_get_error(c.session));
+		goto out;
+	}
+	rd.c = &c;
+	rd.path = path;
+	rd.f = sftp_open(sftp, path, O_RDONLY, 0);
+	a = rd.f ? sftp_fstat(rd.f) : NULL;
+	if (!a) {
+		ret = ec_err(ctx, -EIO, "%s: cannot read it back: %s", path, ssh_get_error(c.session));
+		goto out;
+	}
+	ret = elfcore_manifest_write_reader(ctx, name, a->size, remote_read, &rd, out, 0);
+out:
+	sftp_attributes_free(a);
+	if (rd.f)
+		sftp_close(rd.f);
+	if (sftp)
+		sftp_free(sftp);
+	ssh_conn_close(&c);
 	return ret;
 }
