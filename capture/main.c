@@ -46,6 +46,7 @@ struct opts {
 	uint64_t cycle_pfns;
 	enum cap_progress_mode progress;
 	int no_mmap, no_manifest, no_dmesg, no_report;
+	int buddy_only;               /* --free-pages buddy: makedumpfile's free page set */
 	const char *dmesg_path, *report_path, *manifest_path;
 	struct ssh_target ssh;        /* --ssh: OUT is a file name on that host */
 	int use_ssh, check;
@@ -61,6 +62,9 @@ static void usage(FILE *f)
 	      "OUT.json.\n"
 	      "  -d, --dump-level N     pages to leave out, a sum of 1 zero, 2 cache, 4 cache with\n"
 	      "                         private data, 8 user, 16 free (default 31)\n"
+	      "  --free-pages all|buddy which free pages level 16 leaves out: all (default) or\n"
+	      "                         only the buddy allocator's, as makedumpfile (which keeps\n"
+	      "                         the pages on the per-CPU free lists)\n"
 	      "  --compress CODEC       zstd, lzo, zlib or none (default lzo)\n"
 	      "  -c / -l / -z           zlib / lzo / zstd (makedumpfile's spellings)\n"
 	      "  --compress-level N     codec level (0: fast default)\n"
@@ -120,13 +124,14 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 enum {
 	OPT_COMPRESS = 256, OPT_COMPRESS_LEVEL, OPT_THREADS, OPT_MEM_LIMIT, OPT_DMESG, OPT_NO_DMESG,
 	OPT_REPORT, OPT_NO_REPORT, OPT_NO_MANIFEST, OPT_PROGRESS, OPT_NO_MMAP, OPT_CYCLE_PAGES,
-	OPT_MESSAGE_LEVEL, OPT_MANIFEST, OPT_CHECK,
+	OPT_MESSAGE_LEVEL, OPT_MANIFEST, OPT_CHECK, OPT_FREE_PAGES,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "dump-level", required_argument, NULL, 'd' },
+		{ "free-pages", required_argument, NULL, OPT_FREE_PAGES },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 		{ "elf", no_argument, NULL, 'E' },
@@ -193,6 +198,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->codec_level = (int)v;
 			break;
 		}
+		case OPT_FREE_PAGES:
+			if (!strcmp(optarg, "buddy") || !strcmp(optarg, "all")) {
+				o->buddy_only = !strcmp(optarg, "buddy");
+			} else {
+				fprintf(stderr, "kdump-capture: --free-pages %s: all or buddy\n", optarg);
+				ret = -1;
+			}
+			break;
 		case 'E': o->format = ELFCORE_FORMAT_ELF; break;
 		case 'F': o->format = ELFCORE_FORMAT_FLAT; break;
 		case OPT_THREADS:
@@ -409,12 +422,14 @@ static int fill_report(void *arg, struct seq_sink *s)
 	fprintf(f, "  \"pages\": {\"present\": %" PRIu64 ", \"excluded_zero\": %" PRIu64
 		", \"excluded_cache\": %" PRIu64 ", \"excluded_cache_private\": %" PRIu64
 		", \"excluded_user\": %" PRIu64 ", \"excluded_free\": %" PRIu64
+		", \"excluded_free_percpu\": %" PRIu64
 		", \"excluded_hwpoison\": %" PRIu64 ", \"excluded_offline\": %" PRIu64
 		", \"unclassified\": %" PRIu64 ", \"unreadable\": %" PRIu64
 		", \"written\": %" PRIu64 ", \"written_zero\": %" PRIu64
 		", \"written_raw\": %" PRIu64 ", \"written_compressed\": %" PRIu64 "},\n",
-		ps->ram, ps->zero_excluded, fs->cache, fs->cache_private, fs->user, fs->free,
-		fs->hwpoison, fs->offline, fs->unclassified, ps->unreadable, r->ws->written,
+		ps->ram, ps->zero_excluded, fs->cache, fs->cache_private, fs->user,
+		fs->free + fs->free_pcp, fs->free_pcp, fs->hwpoison, fs->offline, fs->unclassified,
+		ps->unreadable, r->ws->written,
 		r->ws->zero, r->ws->raw, r->ws->compressed);
 	if (ps->unreadable) {
 		fprintf(f, "  \"unreadable_pfns\": [");
@@ -671,6 +686,10 @@ int main(int argc, char **argv)
 		if (!pf) {
 			cap_progress_msg(prog, "warning: %s", filter_note);
 			level &= ELFCORE_DL_ZERO;
+		} else if ((level & ELFCORE_DL_FREE) && !o.buddy_only &&
+			   elfcore_pagefilter_set_pcp(pf, 1)) {
+			cap_progress_msg(prog, "note: the free pages on per-CPU lists cannot be told "
+					 "in this dump: they are kept, as by makedumpfile");
 		}
 	} else if (kern && in.vi && elfcore_pagefilter_new(ctx, in.vi, &mem, in.max_pfn, level, &pf) == 0 &&
 		   !elfcore_pagefilter_active(pf)) {

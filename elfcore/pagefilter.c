@@ -12,6 +12,11 @@
  *   - hwpoison and offline pages are always left out;
  *   - a compound head excludes its 2^order pages at once.
  * The order of the tests matters and is the same as makedumpfile's.
+ *
+ * One addition (elfcore_pagefilter_set_pcp): free pages parked on the per-CPU
+ * free lists (struct per_cpu_pages) are not PageBuddy, so makedumpfile keeps
+ * them; their old contents (freed user and cache data) stay in its dumps. They
+ * are recognised by the list itself, see "per-CPU free lists" below.
  */
 #include <endian.h>
 #include <errno.h>
@@ -27,8 +32,14 @@
 #define PF_MAX_SECTIONS (1u << 21)      /* 16 MiB of section table at most */
 #define NOT_FOUND       INT64_MIN
 #define IS_HUGETLB      UINT64_MAX      /* dtor value meaning "known hugetlb" */
+#define PCP_LIST_MAX    (1u << 20)      /* pages on one per-CPU free list, at most */
+#define PCP_PAGES_MAX   (1u << 19)      /* per-CPU free pages remembered (4 MiB) */
+#define PCP_STEPS_MAX   (1u << 23)      /* list steps walked in all, at most */
+#define PCP_HEADS_MAX   (1u << 16)      /* per-CPU lists walked, at most */
+#define PCP_PAGE_STRUCT_MAX 256
 
-enum pf_class { PF_KEEP, PF_CACHE, PF_CACHE_PRIVATE, PF_USER, PF_FREE, PF_HWPOISON, PF_OFFLINE };
+enum pf_class { PF_KEEP, PF_CACHE, PF_CACHE_PRIVATE, PF_USER, PF_FREE, PF_FREE_PCP, PF_HWPOISON,
+		PF_OFFLINE };
 
 /* Numbers from VMCOREINFO; NOT_FOUND when absent. */
 struct pf_numbers {
@@ -63,6 +74,16 @@ struct elfcore_pagefilter {
 	uint8_t *chunk;
 	uint8_t *chunk_ok;                /* per entry: read successfully */
 	uint64_t chunk_start, chunk_n;    /* pfns [chunk_start, chunk_start + chunk_n) */
+
+	/* free pages on per-CPU lists (level 16 with elfcore_pagefilter_set_pcp) */
+	int pcp;
+	int64_t off_refcount, off_lru, lh_next, lh_prev;
+	uint64_t vmemmap;                 /* linear virtual mem_map base, 0 when not linear */
+	uint64_t *pcp_pfns;               /* sorted */
+	size_t pcp_n;
+	uint64_t *pcp_heads;              /* list heads already walked */
+	size_t heads_n, heads_cap;
+	uint64_t pcp_steps;
 
 	/* a multi-page exclusion that runs into the next cycle */
 	uint64_t carry_start, carry_end;
@@ -164,6 +185,10 @@ static void read_layout(struct elfcore_pagefilter *pf, const struct elfcore_vmco
 		if (pf->dtor_off < 0 && next >= 0)
 			pf->dtor_off = lru + next;
 	}
+	pf->off_refcount = vi_offset(vi, "page._refcount");
+	pf->off_lru = lru;
+	pf->lh_next = next >= 0 ? next : 0;
+	pf->lh_prev = prev >= 0 ? prev : 8;
 	pf->order_width = (!kv || kv >= KV(4, 16, 0)) ? 1 : 2;
 	pf->dtor_width = (!kv || kv >= KV(4, 16, 0)) ? 1 : kv >= KV(4, 4, 0) ? 2 : 8;
 }
@@ -302,10 +327,30 @@ static int find_mem_maps(struct elfcore_pagefilter *pf, const struct elfcore_vmc
 	return 0;
 }
 
+/* SPARSEMEM_VMEMMAP: every section's mem_map is one slice of a single virtual
+ * array; then the struct page at an address can be told (per-CPU lists). */
+static void find_linear_mem_map(struct elfcore_pagefilter *pf)
+{
+	uint64_t base = 0;
+
+	for (uint64_t nr = 0; nr < pf->nsections; nr++) {
+		uint64_t b;
+
+		if (!pf->mem_maps[nr])
+			continue;
+		b = pf->mem_maps[nr] - nr * pf->section_pfns * pf->page_struct;
+		if (base && b != base)
+			return;
+		base = b;
+	}
+	pf->vmemmap = base;
+}
+
 static int setup(struct elfcore_pagefilter *pf, const struct elfcore_vmcoreinfo *vi)
 {
 	struct elfcore_ctx *ctx = pf->ctx;
 	struct pf_numbers *n = &pf->n;
+	int ret;
 
 	read_numbers(pf, vi);
 	if (pf->off_private >= 0 && n->buddy_mapcount != NOT_FOUND && pf->off_mapcount >= 0)
@@ -342,7 +387,10 @@ static int setup(struct elfcore_pagefilter *pf, const struct elfcore_vmcoreinfo 
 	pf->chunk_ok = malloc(PF_CHUNK);
 	if (!pf->chunk || !pf->chunk_ok)
 		return ec_err(ctx, -ENOMEM, "out of memory");
-	return find_mem_maps(pf, vi);
+	ret = find_mem_maps(pf, vi);
+	if (!ret)
+		find_linear_mem_map(pf);
+	return ret;
 }
 
 int elfcore_pagefilter_new(struct elfcore_ctx *ctx, const struct elfcore_vmcoreinfo *vi,
@@ -379,9 +427,24 @@ void elfcore_pagefilter_free(struct elfcore_pagefilter *pf)
 	if (!pf)
 		return;
 	free(pf->mem_maps);
+	free(pf->pcp_pfns);
+	free(pf->pcp_heads);
 	free(pf->chunk);
 	free(pf->chunk_ok);
 	free(pf);
+}
+
+int elfcore_pagefilter_set_pcp(struct elfcore_pagefilter *pf, int on)
+{
+	pf->pcp = 0;
+	if (!on)
+		return 0;
+	if (!pf->active || !(pf->level & ELFCORE_DL_FREE) || !pf->vmemmap ||
+	    pf->page_struct > PCP_PAGE_STRUCT_MAX || !in_struct(pf, pf->off_refcount, 4) ||
+	    !in_struct(pf, pf->off_lru, 16) || pf->off_mapcount < 0)
+		return -ENOTSUP;
+	pf->pcp = 1;
+	return 0;
 }
 
 int elfcore_pagefilter_active(const struct elfcore_pagefilter *pf)
@@ -480,6 +543,168 @@ static int is_buddy(const struct elfcore_pagefilter *pf, uint64_t flags, int32_t
 	return 0;
 }
 
+/* ---- per-CPU free lists ----
+ * A page freed to a per-CPU list (struct per_cpu_pages) has _refcount 0, no
+ * type and no mapping, but it is not PageBuddy: nothing in its struct page
+ * says "free". _refcount 0 alone is not proof (the tail pages of an in-use
+ * non-compound high-order allocation have it too), so a page counts as free
+ * only when it sits on a list that is consistent all the way round (next->prev
+ * is the node at every step), whose every member is such a page, and which
+ * closes through exactly one node outside mem_map: the list head inside
+ * struct per_cpu_pages. Buddy lists fail (their members are PageBuddy), so do
+ * stale or torn links: then the pages are kept. Only the first page of a
+ * high-order entry is on the list; the others are kept. */
+
+static int pcp_candidate(const struct elfcore_pagefilter *pf, const uint8_t *p)
+{
+	const struct pf_numbers *n = &pf->n;
+	int64_t nrs[] = { n->pg_lru, n->pg_private, n->pg_swapcache, n->pg_swapbacked, n->pg_slab,
+			  n->pg_hwpoison, n->pg_buddy };
+	uint64_t flags = get_u(p, pf->off_flags, 8);
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		if (test_nr(flags, nrs[i]))
+			return 0;
+	if (n->pg_head_mask != NOT_FOUND && (flags & (uint64_t)n->pg_head_mask))
+		return 0;
+	if (pf->off_compound_head >= 0 && (get_u(p, pf->off_compound_head, 8) & 1))
+		return 0;
+	return get_u(p, pf->off_refcount, 4) == 0 && get_u(p, pf->off_mapping, 8) == 0 &&
+	       (int32_t)get_u(p, pf->off_mapcount, 4) == -1;
+}
+
+/* A list node at addr: 1 the lru of a free candidate page (*pfn), 0 outside
+ * mem_map (a list head), -1 anything else. */
+static int pcp_node(struct elfcore_pagefilter *pf, uint64_t addr, uint64_t *pfn)
+{
+	uint8_t page[PCP_PAGE_STRUCT_MAX];
+	uint64_t end = pf->vmemmap + pf->max_pfn * pf->page_struct, rel;
+
+	if (addr < pf->vmemmap || addr >= end)
+		return 0;
+	rel = addr - pf->vmemmap;
+	if (rel % pf->page_struct != (uint64_t)pf->off_lru)
+		return -1;
+	*pfn = rel / pf->page_struct;
+	if (pf->mem->read_virt(pf->mem->priv, addr - (uint64_t)pf->off_lru, page, pf->page_struct))
+		return -1;
+	return pcp_candidate(pf, page) ? 1 : -1;
+}
+
+/* Follow one link: *next = cur->next, checked by next->prev == cur. */
+static int pcp_link(struct elfcore_pagefilter *pf, uint64_t cur, uint64_t *next)
+{
+	uint64_t back;
+
+	if (pf->pcp_steps >= PCP_STEPS_MAX)
+		return 0;
+	pf->pcp_steps++;
+	return !read_u64(pf, cur + (uint64_t)pf->lh_next, next) && is_kvaddr(*next) &&
+	       !read_u64(pf, *next + (uint64_t)pf->lh_prev, &back) && back == cur;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Add the sorted pfns new[0..n) to the remembered set (bounded). */
+static void pcp_remember(struct elfcore_pagefilter *pf, const uint64_t *add, size_t n)
+{
+	size_t total = pf->pcp_n + n, i = 0, j = 0, k = 0;
+	uint64_t *merged;
+
+	if (total > PCP_PAGES_MAX)
+		return;                                   /* too many: keep them */
+	merged = malloc((total ? total : 1) * sizeof(*merged));
+	if (!merged)
+		return;
+	while (i < pf->pcp_n || j < n) {
+		uint64_t v = j >= n || (i < pf->pcp_n && pf->pcp_pfns[i] <= add[j]) ? pf->pcp_pfns[i++]
+										 : add[j++];
+
+		if (!k || merged[k - 1] != v)
+			merged[k++] = v;
+	}
+	free(pf->pcp_pfns);
+	pf->pcp_pfns = merged;
+	pf->pcp_n = k;
+}
+
+/* Walk the list the candidate page pfn is on; remember its pages when it is
+ * a per-CPU free list. */
+static void pcp_walk(struct elfcore_pagefilter *pf, uint64_t pfn)
+{
+	uint64_t start = pf->vmemmap + pfn * pf->page_struct + (uint64_t)pf->off_lru;
+	uint64_t cur = start, next, head = 0, member, *pages = NULL;
+	size_t n = 0, cap = 0, i;
+	int kind;
+
+	for (size_t steps = 0; steps < PCP_LIST_MAX && !head; steps++) {
+		if (!pcp_link(pf, cur, &next) || (kind = pcp_node(pf, next, &member)) < 0 ||
+		    next == start)
+			return;
+		if (kind == 0)
+			head = next;
+		cur = next;
+	}
+	if (!head || pf->heads_n >= PCP_HEADS_MAX ||
+	    (pf->heads_n && bsearch(&head, pf->pcp_heads, pf->heads_n, sizeof(head), cmp_u64)))
+		return;                                   /* walked before: not a free list */
+	if (pf->heads_n == pf->heads_cap) {
+		size_t c = pf->heads_cap ? 2 * pf->heads_cap : 64;
+		uint64_t *h = realloc(pf->pcp_heads, c * sizeof(*h));
+
+		if (!h)
+			return;
+		pf->pcp_heads = h;
+		pf->heads_cap = c;
+	}
+	for (i = pf->heads_n++; i > 0 && pf->pcp_heads[i - 1] > head; i--)
+		pf->pcp_heads[i] = pf->pcp_heads[i - 1];
+	pf->pcp_heads[i] = head;
+
+	for (cur = head;; cur = next) {
+		if (n >= PCP_LIST_MAX || !pcp_link(pf, cur, &next))
+			goto out;
+		if (next == head)
+			break;
+		if (pcp_node(pf, next, &member) != 1)
+			goto out;
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 256;
+			uint64_t *g = realloc(pages, c * sizeof(*g));
+
+			if (!g)
+				goto out;
+			pages = g;
+			cap = c;
+		}
+		pages[n++] = member;
+	}
+	qsort(pages, n, sizeof(*pages), cmp_u64);
+	pcp_remember(pf, pages, n);
+out:
+	free(pages);
+}
+
+static int pcp_known(const struct elfcore_pagefilter *pf, uint64_t pfn)
+{
+	return pf->pcp_n && bsearch(&pfn, pf->pcp_pfns, pf->pcp_n, sizeof(pfn), cmp_u64);
+}
+
+/* Whether the free candidate page pfn is on a per-CPU free list. The lowest
+ * pfn of a list reaches here first and walks it for all its pages. */
+static int pcp_member(struct elfcore_pagefilter *pf, uint64_t pfn)
+{
+	if (pcp_known(pf, pfn))
+		return 1;
+	pcp_walk(pf, pfn);
+	return pcp_known(pf, pfn);
+}
+
 /* Classify the page at pfn from its struct page p and, for a compound head,
  * the first tail page next (NULL when unknown). *nr: pages the decision covers. */
 static enum pf_class classify(struct elfcore_pagefilter *pf, uint64_t pfn, const uint8_t *p,
@@ -528,6 +753,10 @@ static enum pf_class classify(struct elfcore_pagefilter *pf, uint64_t pfn, const
 		*nr = 1ull << private;
 		return PF_FREE;
 	}
+	if ((level & ELFCORE_DL_FREE) && pf->pcp && pcp_candidate(pf, p) && pcp_member(pf, pfn)) {
+		*nr = 1;
+		return PF_FREE_PCP;
+	}
 	if ((level & ELFCORE_DL_FREE) && n->unaccepted_mapcount != NOT_FOUND &&
 	    mapcount == (int32_t)n->unaccepted_mapcount && n->free_area_len != NOT_FOUND &&
 	    n->free_area_len >= 1 && n->free_area_len <= 64) {
@@ -560,6 +789,7 @@ static uint64_t *counter(struct elfcore_pagefilter *pf, enum pf_class c)
 	case PF_CACHE_PRIVATE: return &pf->stats.cache_private;
 	case PF_USER:          return &pf->stats.user;
 	case PF_FREE:          return &pf->stats.free;
+	case PF_FREE_PCP:      return &pf->stats.free_pcp;
 	case PF_HWPOISON:      return &pf->stats.hwpoison;
 	case PF_OFFLINE:       return &pf->stats.offline;
 	default:               return &pf->stats.unclassified;

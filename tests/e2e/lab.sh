@@ -61,7 +61,9 @@ case "$paging" in 4) cpu=max,-la57 ;; 5) cpu=max ;; *) lab_die "--paging must be
 [ -n "$loader" ] || { [ -x "$LAB_O/bin/kdump-load" ] && loader=ours || loader=ref; }
 [ -n "$capture" ] || { [ -x "$LAB_O/bin/kdump-capture" ] && capture=ours || capture=ref; }
 # The distributions' capture kernel command line (LAB.md); the loader adds elfcorehdr=.
-capture_cmdline="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1 usbcore.nousb cgroup_disable=memory mce=off numa=off acpi_no_memhotplug transparent_hugepage=never nokaslr hest_disable novmcoredd cma=0 hugetlb_cma=0 pcie_ports=compat quiet"
+# no_timer_check (both kernels): under TCG on a loaded host the IO-APIC timer check can fail
+# spuriously and panic the kernel ("IO-APIC + timer doesn't work!"); it proves nothing here.
+capture_cmdline="console=ttyS0 no_timer_check irqpoll nr_cpus=1 reset_devices panic=1 usbcore.nousb cgroup_disable=memory mce=off numa=off acpi_no_memhotplug transparent_hugepage=never nokaslr hest_disable novmcoredd cma=0 hugetlb_cma=0 pcie_ports=compat quiet"
 if [ -z "$load_cmd" ]; then
 	case "$loader" in
 	ref) load_cmd='kexec -p "$KERNEL" --initrd="$INITRD" --append="$CMDLINE"' ;;
@@ -119,7 +121,7 @@ lab_log "run $rundir: loader=$loader capture=$capture mem=$mem smp=$smp crashker
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-display none -serial stdio -monitor none -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 crashkernel=$crashkernel panic=1 quiet" \
+	-append "console=ttyS0 no_timer_check crashkernel=$crashkernel panic=1 quiet" \
 	-drive "file=$disk,format=raw,if=virtio" -nic none "${qemu_extra[@]}" </dev/null 2>&1 |
 	while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"; done >"$rundir/console.log"
 qemu_rc=${PIPESTATUS[0]}

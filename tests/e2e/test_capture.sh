@@ -2,9 +2,11 @@
 # kdump-capture in the crash lab (`kexec -p` + kdump-capture in the capture kernel):
 #  run 1, 5-level guest: kdump lzo -d 31 (the lab's checks: makedumpfile --dump-dmesg, crash, drgn),
 #    kdump zstd -d 31 (crash, drgn, kdump-inspect dmesg), ELF -d 31 (all three), uncompressed
-#    kdump -d 1; the stage-1 patterns are in the -d 1 dump, their user and cache pages are not
-#    in the -d 31 one (kernel copies stay, as with makedumpfile); the page
-#    sets equal makedumpfile's on a raw copy of the same /proc/vmcore (read with our reader);
+#    kdump -d 1; the stage-1 patterns are in the -d 1 dump and absent from the -d 31 one (the
+#    freed copies on per-CPU free lists, which makedumpfile keeps, are left out too); with
+#    --free-pages buddy the page sets equal makedumpfile's on a raw copy of the same
+#    /proc/vmcore (read with our reader), and by default they differ by exactly the per-CPU
+#    free pages the report counts;
 #    vmcore-dmesg.txt equals makedumpfile --dump-dmesg; the manifest verifies.
 #  run 2, 4-level guest: kdump lzo -d 31 (the lab's checks), libkdumpfile reads it, a flattened
 #    stream on stdout rebuilds with makedumpfile -R into the same file as the direct capture.
@@ -68,33 +70,50 @@ grep -q FAIL "$runs/l5/check-elf.txt" && fail "ELF dump does not validate"
 [ "$(timeout 120 crash --osrelease "$out1/zstd31" 2>/dev/null | tail -n 1)" = "$release" ] || fail "crash cannot read the zstd dump"
 [ "$(lab_drgn_release "$out1/zstd31" 2>&1 | tail -n 1)" = "$release" ] || fail "drgn cannot read the zstd dump"
 "$LAB_O/bin/kdump-inspect" dmesg "$out1/zstd31" | grep -qF "$LAB_PANIC_LINE" || fail "no panic line in the zstd dump's log"
-# Patterns: the page-cache and anonymous pages that hold them are left out at level 31. Copies
-# the kernel made into its own buffers stay (makedumpfile keeps exactly the same ones: compared
-# below on uncompressed kdump dumps of the raw copy), so count: most copies must be gone.
+# Patterns: at level 31 no copy is left, neither in the page-cache and anonymous pages that
+# held them nor in the freed pages parked on the per-CPU free lists. makedumpfile keeps the
+# latter: the same capture with --free-pages buddy leaves exactly as many copies as it does.
 for p in ANON CACHE; do
 	n1=$(grep -a -o "$a-$b-$p-PATTERN" "$out1/none1" | wc -l)
 	n31=$(grep -a -o "$a-$b-$p-PATTERN" "$out1/elf31" | wc -l)
 	[ "$n1" -gt 1000 ] || fail "$p pattern: only $n1 copies at -d 1"
-	[ $((n31 * 3)) -lt "$n1" ] || fail "$p pattern: $n31 copies at -d 31 against $n1 at -d 1"
-	echo "test_capture: $p pattern: $n1 copies at -d 1, $n31 at -d 31"
+	[ "$n31" -eq 0 ] || fail "$p pattern: $n31 copies left at -d 31"
+	echo "test_capture: $p pattern: $n1 copies at -d 1, none at -d 31"
 done
-"$LAB_O/bin/kdump-capture" -q --compress none -d 31 --no-dmesg --no-manifest --no-report \
-	"$out1/vmcore.raw" "$out1/none31" || fail "kdump-capture --compress none -d 31 on the raw copy"
+"$LAB_O/bin/kdump-capture" -q --compress none -d 31 --free-pages buddy --no-dmesg --no-manifest \
+	--no-report "$out1/vmcore.raw" "$out1/none31" || fail "kdump-capture --free-pages buddy on the raw copy"
 makedumpfile -d 31 "$out1/vmcore.raw" "$out1/refnone31" >/dev/null 2>&1 || fail "makedumpfile -d 31"
 for p in ANON CACHE; do
 	ours=$(grep -a -o "$a-$b-$p-PATTERN" "$out1/none31" | wc -l)
 	theirs=$(grep -a -o "$a-$b-$p-PATTERN" "$out1/refnone31" | wc -l)
-	[ "$ours" = "$theirs" ] || fail "$p pattern: $ours copies left at -d 31, makedumpfile leaves $theirs"
+	[ "$ours" = "$theirs" ] || fail "$p pattern: $ours copies left with --free-pages buddy, makedumpfile leaves $theirs"
+	echo "test_capture: $p pattern: makedumpfile -d 31 leaves $theirs copies (per-CPU free lists)"
 done
 rm -f "$out1/none31" "$out1/refnone31"
 # Page sets: makedumpfile on the raw copy of the same /proc/vmcore.
 raw="$out1/vmcore.raw"
 makedumpfile -l -d 31 "$raw" "$out1/ref31" >/dev/null 2>&1 || fail "makedumpfile -l -d 31 on the raw copy"
-same_pages "$out1/vmcore" "$out1/ref31" "-l -d 31 (guest) vs makedumpfile"
-cmp -s "$out1/vmcore" "$out1/ref31" && echo "test_capture: -l -d 31 output is byte-identical to makedumpfile's"
+"$LAB_O/bin/kdump-capture" -q -l -d 31 --free-pages buddy --no-dmesg --no-manifest --no-report \
+	"$raw" "$out1/buddy31" || fail "kdump-capture --free-pages buddy on the raw copy"
+same_pages "$out1/buddy31" "$out1/ref31" "-l -d 31 --free-pages buddy vs makedumpfile"
+cmp -s "$out1/buddy31" "$out1/ref31" && echo "test_capture: -l -d 31 --free-pages buddy output is byte-identical to makedumpfile's"
+# The guest's capture (default: per-CPU free pages too) holds makedumpfile's pages minus
+# exactly the per-CPU free pages its report counts.
+expand_pfns() { awk '{ for (p = $1; p < $2; p++) print p }' "$1" | sort; }
+"$pfns" "$out1/vmcore" >"$out1/vmcore.pfns" 2>/dev/null || fail "cannot list the pages of $out1/vmcore"
+expand_pfns "$out1/vmcore.pfns" >"$out1/ours.list"
+expand_pfns "$out1/ref31.pfns" >"$out1/ref.list"
+extra=$(comm -23 "$out1/ours.list" "$out1/ref.list" | wc -l)
+gone=$(comm -13 "$out1/ours.list" "$out1/ref.list" | wc -l)
+percpu=$(grep -o '"excluded_free_percpu": [0-9]*' "$out1/vmcore.json" | grep -o '[0-9]*$')
+[ "$extra" -eq 0 ] || fail "-d 31: $extra pages that makedumpfile leaves out are in our dump"
+[ -n "$percpu" ] && [ "$percpu" -gt 0 ] && [ "$gone" -eq "$percpu" ] ||
+	fail "-d 31: $gone pages fewer than makedumpfile, the report counts ${percpu:-?} per-CPU free pages"
+echo "test_capture: -d 31 leaves out makedumpfile's pages and $gone free pages on per-CPU lists"
+rm -f "$out1/ours.list" "$out1/ref.list" "$out1/buddy31"
 for d in 1 2 4 8 16; do
-	"$LAB_O/bin/kdump-capture" -q -l -d $d --no-dmesg --no-manifest --no-report "$raw" "$out1/ours$d" ||
-		fail "kdump-capture -d $d on the raw copy"
+	"$LAB_O/bin/kdump-capture" -q -l -d $d --free-pages buddy --no-dmesg --no-manifest --no-report \
+		"$raw" "$out1/ours$d" || fail "kdump-capture -d $d on the raw copy"
 	makedumpfile -l -d $d "$raw" "$out1/ref$d" >/dev/null 2>&1 || fail "makedumpfile -d $d"
 	same_pages "$out1/ours$d" "$out1/ref$d" "-l -d $d vs makedumpfile"
 	rm -f "$out1/ours$d" "$out1/ref$d"

@@ -1,6 +1,6 @@
 /* Fuzz the page filter: the struct pages, the mem_section table and the
  * VMCOREINFO numbers come from the dumped kernel, so all of them are input.
- * Layout of the input: 2 bytes dump level and cycle size, then VMCOREINFO
+ * Layout of the input: 2 bytes dump level (bit 5: per-CPU free lists too) and cycle size, then VMCOREINFO
  * text up to a NUL, then the kernel memory: the root array, mem_section
  * pages and the mem_map, all read at fixed virtual addresses. */
 #include <stddef.h>
@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mem.size = size - (size_t)(nul + 1 - data);
 	if (elfcore_vmcoreinfo_parse(ctx, data, (size_t)(nul - data), &vi) == 0 &&
 	    elfcore_pagefilter_new(ctx, vi, &reader, 4096, level, &pf) == 0) {
+		elfcore_pagefilter_set_pcp(pf, data[-2] & 32);
 		bm = malloc(cycle / 8);
 		for (uint64_t s = 0; bm && s < 4096; s += cycle) {
 			uint64_t n = 4096 - s < cycle ? 4096 - s : cycle;

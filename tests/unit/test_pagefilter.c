@@ -31,6 +31,8 @@
 #define O_MAPPING  24
 #define O_PRIVATE  40
 #define O_MAPCOUNT 48
+#define O_REFCOUNT 52
+#define O_LRU      8
 
 enum { PG_lru = 4, PG_slab = 9, PG_swapcache = 10, PG_private = 13, PG_head = 16,
        PG_swapbacked = 19, PG_hwpoison = 23 };
@@ -120,6 +122,26 @@ static void buddy(uint64_t pfn, uint64_t order)
 	set64(pfn, O_PRIVATE, order);
 }
 
+static uint64_t lru_va(uint64_t pfn) { return VMEMMAP_VA + pfn * PS + O_LRU; }
+
+/* A per-CPU free list: head (a list_head at MS_VA + head_off) -> pfns[0] ->
+ * ... -> head, each page free-looking (_refcount 0, _mapcount -1). */
+static void pcp_list(uint64_t head_off, const uint64_t *pfns, size_t n)
+{
+	uint64_t head = MS_VA + head_off;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t next = i + 1 < n ? lru_va(pfns[i + 1]) : head;
+		uint64_t prev = i ? lru_va(pfns[i - 1]) : head;
+
+		set64(pfns[i], O_LRU, next);
+		set64(pfns[i], O_LRU + 8, prev);
+		set32(pfns[i], O_MAPCOUNT, (uint32_t)-1);
+	}
+	memcpy(mem->ms + head_off, &(uint64_t){ lru_va(pfns[0]) }, 8);
+	memcpy(mem->ms + head_off + 8, &(uint64_t){ lru_va(pfns[n - 1]) }, 8);
+}
+
 static int setup(void **state)
 {
 	ctx = elfcore_ctx_new();
@@ -162,6 +184,15 @@ static int setup(void **state)
 	buddy(1600, 0);                                                /* unreadable below */
 	mem->bad_from = VMEMMAP_VA + 1600 * PS;
 	mem->bad_to = VMEMMAP_VA + 1601 * PS;
+
+	pcp_list(1024, (const uint64_t[]){ 105, 100, 101 }, 3);         /* per-CPU free list */
+	pcp_list(1040, (const uint64_t[]){ 200, 201 }, 2);              /* ring with no head: */
+	set64(201, O_LRU, lru_va(200));
+	set64(200, O_LRU + 8, lru_va(201));
+	pcp_list(1056, (const uint64_t[]){ 300, 301 }, 2);              /* torn prev link */
+	set64(301, O_LRU + 8, lru_va(302));
+	pcp_list(1072, (const uint64_t[]){ 400, 401 }, 2);              /* a member in use */
+	set32(401, O_REFCOUNT, 1);
 	return 0;
 }
 
@@ -182,6 +213,8 @@ static void fill_ram(uint8_t *bm, uint64_t start, uint64_t end)
 			bm[(pfn - start) / 8] |= (uint8_t)(1u << ((pfn - start) % 8));
 }
 
+static int pcp_on;       /* run() with elfcore_pagefilter_set_pcp */
+
 /* Run a full pass with cycles of cycle pfns; result[pfn] = 1 when kept. */
 static struct elfcore_pagefilter_stats run(unsigned level, uint64_t cycle, uint8_t *result)
 {
@@ -191,6 +224,8 @@ static struct elfcore_pagefilter_stats run(unsigned level, uint64_t cycle, uint8
 
 	assert_non_null(bm);
 	assert_int_equal(elfcore_pagefilter_new(ctx, vi, &reader, MAX_PFN, level, &pf), 0);
+	if (pcp_on)
+		assert_int_equal(elfcore_pagefilter_set_pcp(pf, 1), 0);
 	for (uint64_t s = 0; s < MAX_PFN; s += cycle) {
 		uint64_t e = s + cycle > MAX_PFN ? MAX_PFN : s + cycle;
 
@@ -292,6 +327,33 @@ static void test_cycles(void **state)
 	}
 }
 
+/* Per-CPU free lists: only a consistent list with one head outside mem_map
+ * and only free-looking members counts, whatever the cycle size. */
+static void test_pcp_lists(void **state)
+{
+	static const uint64_t sizes[] = { 8, 13, 101, 104, 512, MAX_PFN };
+	uint8_t r[MAX_PFN], ref[MAX_PFN];
+	struct elfcore_pagefilter_stats st;
+	struct elfcore_pagefilter *pf = NULL;
+
+	st = run(31, MAX_PFN, ref);                  /* off: makedumpfile's set */
+	assert_true(kept(ref, 100, 102) && kept(ref, 105, 106));
+	assert_int_equal(st.free_pcp, 0);
+	pcp_on = 1;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		st = run(31, sizes[i], r);
+		assert_true(dropped(r, 100, 102) && kept(r, 102, 105) && dropped(r, 105, 106));
+		assert_true(kept(r, 200, 202) && kept(r, 300, 302) && kept(r, 400, 402));
+		assert_int_equal(st.free_pcp, 3);
+		r[100] = r[101] = r[105] = 1;
+		assert_memory_equal(ref, r, MAX_PFN);    /* nothing else changes */
+	}
+	pcp_on = 0;
+	assert_int_equal(elfcore_pagefilter_new(ctx, vi, &reader, MAX_PFN, 15, &pf), 0);
+	assert_int_equal(elfcore_pagefilter_set_pcp(pf, 1), -ENOTSUP);
+	elfcore_pagefilter_free(pf);
+}
+
 static void test_missing_info(void **state)
 {
 	static const char text[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\nSIZE(page)=64\n";
@@ -328,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_level_31),
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_cycles),
+		cmocka_unit_test(test_pcp_lists),
 		cmocka_unit_test(test_missing_info),
 		cmocka_unit_test(test_zero),
 	};

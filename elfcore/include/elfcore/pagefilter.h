@@ -6,7 +6,8 @@
  *    2  page cache pages without private data
  *    4  page cache pages with private data (buffers)
  *    8  user pages: anonymous and hugetlbfs
- *   16  free pages (the buddy allocator's)
+ *   16  free pages (the buddy allocator's; with elfcore_pagefilter_set_pcp
+ *       also those on the per-CPU free lists)
  * Hardware-poisoned and logically offline pages are always left out, as
  * makedumpfile does.
  *
@@ -63,6 +64,7 @@ struct elfcore_pagefilter_stats {
 	uint64_t cache_private;    /* page cache with private data (level 4) */
 	uint64_t user;             /* anonymous and hugetlbfs pages (level 8) */
 	uint64_t free;             /* buddy free pages (level 16) */
+	uint64_t free_pcp;         /* free pages on per-CPU lists (level 16, set_pcp) */
 	uint64_t hwpoison;         /* always left out */
 	uint64_t offline;          /* always left out */
 	uint64_t unclassified;     /* kept because their struct page is not in the dump */
@@ -80,6 +82,17 @@ ELFCORE_API int elfcore_pagefilter_new(struct elfcore_ctx *ctx, const struct elf
 				       const struct elfcore_pagefilter_mem *mem, uint64_t max_pfn,
 				       unsigned dump_level, struct elfcore_pagefilter **out);
 ELFCORE_API void elfcore_pagefilter_free(struct elfcore_pagefilter *pf);
+
+/* Level 16 also leaves out the free pages parked on the per-CPU free lists
+ * (struct per_cpu_pages), which are not PageBuddy: makedumpfile keeps them,
+ * and with them whatever freed user or cache data they still hold. A page is
+ * taken as free only when it is on a list that is consistent all the way
+ * round, made only of pages with _refcount 0, no flags, type or mapping,
+ * closing through one head outside mem_map (see pagefilter.c). Off by default:
+ * the page set is then exactly makedumpfile's. Returns 0, or -ENOTSUP (level
+ * without 16, or no OFFSET(page._refcount)/OFFSET(page.lru)/_mapcount or no
+ * linear vmemmap): the filter then works as without it. */
+ELFCORE_API int elfcore_pagefilter_set_pcp(struct elfcore_pagefilter *pf, int on);
 
 /* Whether cycles need to read struct pages at all (levels 2..16, or the
  * kernel marks hwpoison pages). When 0, elfcore_pagefilter_cycle() is a no-op. */
