@@ -29,7 +29,7 @@ Q := @
 say = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-PKGS := libelf zlib lzo2 libssh libzstd libcrypto
+PKGS := libelf zlib lzo2 libssh libzstd libcrypto libdeflate
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -1,5 +1,5 @@
-/* kdump-capture's input: ELF vmcore program headers, notes and page data. */
-#include <elf.h>
+/* kdump-capture's input: an ELF vmcore opened by elfcore's reader, page data
+ * by mmap or pread of its segments. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,9 +11,6 @@
 #include <unistd.h>
 
 #include "input.h"
-
-#define MAX_PHDRS      (1u << 16)
-#define MAX_NOTES_SIZE (16u << 20)
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -41,44 +38,6 @@ static int cmp_load(const void *a, const void *b)
 		return x->paddr < y->paddr ? -1 : 1;
 	/* the larger first: RAM before the kernel text mapping inside it */
 	return x->memsz > y->memsz ? -1 : x->memsz < y->memsz;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return le32toh(v);
-}
-
-/* Walk the notes: count NT_PRSTATUS, find VMCOREINFO. */
-static int parse_notes(struct cap_input *in)
-{
-	const uint8_t *p = in->notes, *end = in->notes + in->notes_size;
-
-	while (end - p >= 12) {
-		uint32_t namesz = rd32(p), descsz = rd32(p + 4), type = rd32(p + 8);
-		uint64_t name_len = ((uint64_t)namesz + 3) & ~3ull;
-		uint64_t desc_len = ((uint64_t)descsz + 3) & ~3ull;
-		const uint8_t *name = p + 12, *desc = name + name_len;
-
-		if (namesz == 0 && descsz == 0 && type == 0)
-			break;                          /* padding at the end */
-		if (name_len > (uint64_t)(end - name) || desc_len > (uint64_t)(end - desc) ||
-		    descsz > (uint64_t)(end - desc))
-			return elfcore_ctx_set_error(in->ctx, -EINVAL, "%s: ELF note runs past its PT_NOTE",
-						     in->path);
-		if (namesz == 5 && !memcmp(name, "CORE", 5) && type == NT_PRSTATUS)
-			in->ncpus++;
-		if (namesz == 11 && !memcmp(name, "VMCOREINFO", 11) && !in->vi) {
-			int ret = elfcore_vmcoreinfo_parse(in->ctx, desc, descsz, &in->vi);
-
-			if (ret)
-				return elfcore_ctx_prefix(in->ctx, ret, "%s", in->path);
-		}
-		p = desc + desc_len;
-	}
-	return 0;
 }
 
 /* Append [start, end) with vaddr va (0: none) to the ranges. */
@@ -141,102 +100,71 @@ static int build_ranges(struct cap_input *in)
 	return 0;
 }
 
+/* The headers, notes and VMCOREINFO come from elfcore's dump reader; the
+ * page data is read here, through the segments' file offsets. */
+static int open_dump(struct cap_input *in)
+{
+	const struct elfcore_dump_info *info;
+	const struct elfcore_dump_segment *segs;
+	const void *notes;
+	size_t nsegs;
+	int ret;
+
+	ret = elfcore_dump_open(in->ctx, in->path, &in->dump);
+	if (ret)
+		return ret;
+	info = elfcore_dump_info(in->dump);
+	if (info->format != ELFCORE_FORMAT_ELF)
+		return elfcore_ctx_set_error(in->ctx, -EINVAL, "%s: a %s dump, not an ELF core "
+					     "(kdump-capture reads /proc/vmcore or a raw copy of it)",
+					     in->path, elfcore_format_name(info->format));
+	if (info->incomplete)
+		return elfcore_ctx_set_error(in->ctx, -EINVAL, "%s (truncated copy?)",
+					     info->incomplete_reason);
+	ret = elfcore_dump_segments(in->dump, &segs, &nsegs);
+	if (ret)
+		return ret;
+	if (!nsegs)
+		return elfcore_ctx_set_error(in->ctx, -EINVAL, "%s: no PT_LOAD: no memory in this core",
+					     in->path);
+	in->loads = calloc(nsegs, sizeof(*in->loads));
+	if (!in->loads)
+		return elfcore_ctx_set_error(in->ctx, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < nsegs; i++) {
+		in->loads[i] = (struct cap_load){
+			.paddr = segs[i].paddr, .vaddr = segs[i].vaddr, .filesz = segs[i].filesz,
+			.memsz = segs[i].memsz, .offset = segs[i].offset,
+		};
+	}
+	in->nloads = nsegs;
+	qsort(in->loads, in->nloads, sizeof(*in->loads), cmp_load);
+	elfcore_dump_notes(in->dump, &notes, &in->notes_size);
+	in->notes = notes;
+	in->vi = elfcore_dump_vmcoreinfo(in->dump);
+	in->ncpus = info->ncpus;
+	in->machine = info->elf_machine;
+	in->page_size = (uint32_t)info->page_size;
+	return 0;
+}
+
 int cap_input_open(struct elfcore_ctx *ctx, const char *path, int allow_mmap,
 		   struct cap_input *in)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr *ph = NULL;
-	struct stat st;
-	uint64_t vi_ps;
 	int ret;
 
 	memset(in, 0, sizeof(*in));
 	in->ctx = ctx;
 	in->path = path;
 	in->use_mmap = allow_mmap;
-	in->page_size = 4096;
+	in->fd = -1;
+	ret = open_dump(in);
+	if (ret)
+		goto out;
 	in->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return elfcore_ctx_set_error(ctx, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(in->fd, &st) == 0)
-		in->file_size = (uint64_t)st.st_size;    /* 0 for /proc/vmcore on old kernels */
-	ret = pread_all(in->fd, &eh, sizeof(eh), 0);
-	if (ret)
-		return elfcore_ctx_set_error(ctx, ret, "%s: cannot read the ELF header: %s", path,
-					     ret == -ENODATA ? "file too short" : strerror(-ret));
-	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_ident[EI_DATA] != ELFDATA2LSB || eh.e_type != ET_CORE)
-		return elfcore_ctx_set_error(ctx, -EINVAL, "%s: not a little-endian ELF64 core file "
-					     "(kdump-capture reads /proc/vmcore or a raw copy of it)", path);
-	if (eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum || eh.e_phnum >= PN_XNUM)
-		return elfcore_ctx_set_error(ctx, -EINVAL, "%s: %u program headers of %u bytes: unsupported",
-					     path, eh.e_phnum, eh.e_phentsize);
-	in->machine = eh.e_machine;
-	ph = calloc(eh.e_phnum, sizeof(*ph));
-	in->loads = calloc(eh.e_phnum, sizeof(*in->loads));
-	if (!ph || !in->loads) {
-		ret = elfcore_ctx_set_error(ctx, -ENOMEM, "out of memory");
+	if (in->fd < 0) {
+		ret = elfcore_ctx_set_error(ctx, -errno, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	ret = pread_all(in->fd, ph, eh.e_phnum * sizeof(*ph), eh.e_phoff);
-	if (ret) {
-		ret = elfcore_ctx_set_error(ctx, ret, "%s: cannot read the program headers", path);
-		goto out;
-	}
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_NOTE) {
-			uint8_t *n;
-
-			if (ph[i].p_filesz > MAX_NOTES_SIZE - in->notes_size) {
-				ret = elfcore_ctx_set_error(ctx, -EINVAL, "%s: notes larger than %u bytes",
-							    path, MAX_NOTES_SIZE);
-				goto out;
-			}
-			n = realloc(in->notes, in->notes_size + ph[i].p_filesz + 1);
-			if (!n) {
-				ret = elfcore_ctx_set_error(ctx, -ENOMEM, "out of memory");
-				goto out;
-			}
-			in->notes = n;
-			ret = pread_all(in->fd, n + in->notes_size, ph[i].p_filesz, ph[i].p_offset);
-			if (ret) {
-				ret = elfcore_ctx_set_error(ctx, ret, "%s: cannot read PT_NOTE %u", path, i);
-				goto out;
-			}
-			in->notes_size += ph[i].p_filesz;
-		} else if (ph[i].p_type == PT_LOAD) {
-			struct cap_load *l = &in->loads[in->nloads];
-
-			if (ph[i].p_filesz > ph[i].p_memsz ||
-			    ph[i].p_paddr + ph[i].p_memsz < ph[i].p_paddr ||
-			    ph[i].p_offset + ph[i].p_filesz < ph[i].p_offset) {
-				ret = elfcore_ctx_set_error(ctx, -EINVAL, "%s: PT_LOAD %u: bad sizes", path, i);
-				goto out;
-			}
-			if (in->file_size && ph[i].p_offset + ph[i].p_filesz > in->file_size) {
-				ret = elfcore_ctx_set_error(ctx, -EINVAL, "%s: PT_LOAD %u ends past the end of "
-							    "the file (truncated copy?)", path, i);
-				goto out;
-			}
-			l->paddr = ph[i].p_paddr;
-			l->vaddr = ph[i].p_vaddr;
-			l->filesz = ph[i].p_filesz;
-			l->memsz = ph[i].p_memsz;
-			l->offset = ph[i].p_offset;
-			in->nloads++;
-		}
-	}
-	if (!in->nloads) {
-		ret = elfcore_ctx_set_error(ctx, -EINVAL, "%s: no PT_LOAD: no memory in this core", path);
-		goto out;
-	}
-	qsort(in->loads, in->nloads, sizeof(*in->loads), cmp_load);
-	ret = parse_notes(in);
-	if (ret)
-		goto out;
-	if (in->vi && !elfcore_vmcoreinfo_u64(NULL, in->vi, "PAGESIZE", &vi_ps) && vi_ps >= 4096 &&
-	    vi_ps <= 65536 && !(vi_ps & (vi_ps - 1)))
-		in->page_size = (uint32_t)vi_ps;
 	for (size_t i = 0; i < in->nloads; i++) {
 		uint64_t end = in->loads[i].paddr + in->loads[i].memsz;
 		uint64_t pfn = (end + in->page_size - 1) / in->page_size;
@@ -255,7 +183,6 @@ int cap_input_open(struct elfcore_ctx *ctx, const char *path, int allow_mmap,
 		}
 	}
 out:
-	free(ph);
 	if (ret)
 		cap_input_close(in);
 	return ret;
@@ -267,15 +194,14 @@ void cap_input_close(struct cap_input *in)
 		close(in->fd);
 	in->fd = -1;
 	free(in->loads);
-	free(in->notes);
 	free(in->ranges);
-	elfcore_vmcoreinfo_free(in->vi);
+	elfcore_dump_close(in->dump);
 	in->loads = NULL;
-	in->notes = NULL;
 	in->ranges = NULL;
+	in->dump = NULL;
+	in->notes = NULL;
 	in->vi = NULL;
 }
-
 uint64_t cap_input_ram_bits(const struct cap_input *in, uint64_t start, uint64_t n,
 			    uint8_t *bits)
 {

@@ -1,9 +1,11 @@
 /* kdump-capture's input: an ELF vmcore (/proc/vmcore or a copy of one).
  *
- * Page data is reached through mmap() of the file where the kernel allows it
- * (/proc/vmcore does since 3.11) and pread() otherwise, one window per batch
- * so the resident set stays small whatever the dump size. The program headers
- * and notes are parsed with bounds checks; they are untrusted.
+ * elfcore's dump reader parses the program headers and notes (untrusted, with
+ * bounds checks) and gives the segments' file offsets (elfcore_dump_segments);
+ * page data is then reached through mmap() of the file where the kernel
+ * allows it (/proc/vmcore does since 3.11) and pread() otherwise (--no-mmap,
+ * or after mmap failed once), one window per thread so the resident set
+ * stays small whatever the dump size.
  */
 #ifndef CAPTURE_INPUT_H
 #define CAPTURE_INPUT_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "elfcore/context.h"
+#include "elfcore/dump.h"
 #include "elfcore/vmcoreinfo.h"
 #include "elfcore/writer.h"
 
@@ -22,16 +25,16 @@ struct cap_load {
 struct cap_input {
 	struct elfcore_ctx *ctx;
 	const char *path;
-	int fd;
+	struct elfcore_dump *dump;    /* the headers and notes */
+	int fd;                       /* the page data */
 	int use_mmap;                 /* 0 after mmap failed once, or when disabled */
-	uint64_t file_size;
 	uint32_t page_size;
 	uint16_t machine;
 	struct cap_load *loads;       /* PT_LOADs sorted by paddr */
 	size_t nloads;
-	uint8_t *notes;               /* the PT_NOTE contents, concatenated */
+	const uint8_t *notes;         /* the PT_NOTE contents, concatenated (dump's) */
 	size_t notes_size;
-	struct elfcore_vmcoreinfo *vi;/* NULL when the dump has none */
+	const struct elfcore_vmcoreinfo *vi;  /* the dump's; NULL when it has none */
 	uint64_t max_pfn;
 	/* RAM ranges for the writer: merged, non-overlapping */
 	struct elfcore_mem_range *ranges;

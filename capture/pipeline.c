@@ -68,13 +68,16 @@ struct pipe {
 
 /* ---- workers ---- */
 
+/* Compress straight into the batch's slot for page i; a raw page is copied
+ * there (the input window moves on before the writer stores it). */
 static void encode_one(struct worker *wk, struct batch *b, unsigned i, const void *data)
 {
 	struct elfcore_encoded_page e;
 	struct page_res *r = &b->res[i];
+	uint8_t *slot = b->out + i * wk->p->bound;
 
 	memset(r, 0, sizeof(*r));
-	if (elfcore_page_encode(wk->enc, b->pfns[i], data, &e) < 0) {
+	if (elfcore_page_encode_into(wk->enc, b->pfns[i], data, slot, wk->p->bound, &e) < 0) {
 		r->err = 1;
 		return;
 	}
@@ -84,7 +87,8 @@ static void encode_one(struct worker *wk, struct batch *b, unsigned i, const voi
 		return;
 	r->off = (uint32_t)(i * wk->p->bound);
 	r->size = e.size;
-	memcpy(b->out + r->off, e.data, e.size);
+	if (e.data != slot)
+		memcpy(slot, e.data, e.size);
 }
 
 static void process_batch(struct worker *wk, struct batch *b)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <lzo/lzo1x.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -23,8 +24,12 @@ struct elfcore_codec_ctx {
 	size_t max_len;
 	uint8_t *scratch;          /* elfcore_codec_bound(max_len) bytes */
 	size_t scratch_cap;
-	z_stream zc, zd;           /* zlib deflate / inflate, reset per page */
-	int zc_ready, zd_ready;
+	/* zlib streams are written by libdeflate (a whole-buffer compressor,
+	 * 2-3x faster than zlib's deflate on 4 KiB pages, and smaller at the
+	 * same speed) and read by zlib's inflate. */
+	struct libdeflate_compressor *zc;
+	z_stream zd;               /* zlib inflate, reset per page */
+	int zd_ready;
 	ZSTD_CCtx *zstd_c;
 	ZSTD_DCtx *zstd_d;
 	void *lzo_wrk;             /* LZO1X_1_MEM_COMPRESS bytes */
@@ -66,8 +71,11 @@ int elfcore_codec_supported(enum elfcore_codec codec)
 size_t elfcore_codec_bound(enum elfcore_codec codec, size_t len)
 {
 	switch (codec) {
-	case ELFCORE_CODEC_ZLIB:
-		return compressBound(len);
+	case ELFCORE_CODEC_ZLIB: {
+		size_t a = compressBound(len), b = libdeflate_zlib_compress_bound(NULL, len);
+
+		return a > b ? a : b;
+	}
 	case ELFCORE_CODEC_LZO:
 		/* The bound documented with lzo1x_1_compress. */
 		return len + len / 16 + 64 + 3;
@@ -87,8 +95,8 @@ void elfcore_codec_free(struct elfcore_codec_ctx *cc)
 {
 	if (!cc)
 		return;
-	if (cc->zc_ready)
-		deflateEnd(&cc->zc);
+	if (cc->zc)
+		libdeflate_free_compressor(cc->zc);
 	if (cc->zd_ready)
 		inflateEnd(&cc->zd);
 	ZSTD_freeCCtx(cc->zstd_c);
@@ -100,9 +108,9 @@ void elfcore_codec_free(struct elfcore_codec_ctx *cc)
 
 static int setup_zlib(struct elfcore_codec_ctx *cc)
 {
-	if (deflateInit(&cc->zc, cc->level) != Z_OK)
-		return ec_err(cc->ctx, -ENOMEM, "zlib: deflateInit failed");
-	cc->zc_ready = 1;
+	cc->zc = libdeflate_alloc_compressor(cc->level);
+	if (!cc->zc)
+		return ec_err(cc->ctx, -ENOMEM, "zlib: cannot allocate a compressor");
 	if (inflateInit(&cc->zd) != Z_OK)
 		return ec_err(cc->ctx, -ENOMEM, "zlib: inflateInit failed");
 	cc->zd_ready = 1;
@@ -147,8 +155,11 @@ int elfcore_codec_new(struct elfcore_ctx *ctx, enum elfcore_codec codec, int lev
 	if (max_len == 0 || max_len > CODEC_MAX_LEN)
 		return ec_err(ctx, -EINVAL, "%s: page size %zu out of range", elfcore_codec_name(codec),
 			      max_len);
+	/* The fast default: libdeflate's level 2 makes zlib streams both
+	 * smaller and about twice as fast as zlib's level 1 (makedumpfile's
+	 * -c) on the pages of a dump; zstd 1 as makedumpfile. */
 	if (level == 0)
-		level = 1;
+		level = codec == ELFCORE_CODEC_ZLIB ? 2 : 1;
 	if ((codec == ELFCORE_CODEC_ZLIB && (level < 1 || level > 9)) ||
 	    (codec == ELFCORE_CODEC_ZSTD && (level < 1 || level > ZSTD_maxCLevel())))
 		return ec_err(ctx, -EINVAL, "%s: compression level %d out of range",
@@ -179,21 +190,11 @@ fail:
 static int zlib_compress(struct elfcore_codec_ctx *cc, const void *src, size_t len, void *dst,
 			 size_t dst_cap, size_t *out_len)
 {
-	z_stream *z = &cc->zc;
-	int zr;
+	size_t n = libdeflate_zlib_compress(cc->zc, src, len, dst, dst_cap);
 
-	if (deflateReset(z) != Z_OK)
-		return ec_err(cc->ctx, -EIO, "zlib: deflateReset failed");
-	z->next_in = (Bytef *)(uintptr_t)src;
-	z->avail_in = (uInt)len;
-	z->next_out = dst;
-	z->avail_out = dst_cap > UINT_MAX ? UINT_MAX : (uInt)dst_cap;
-	zr = deflate(z, Z_FINISH);
-	if (zr == Z_OK || zr == Z_BUF_ERROR)
+	if (n == 0)
 		return -ENOSPC;
-	if (zr != Z_STREAM_END)
-		return ec_err(cc->ctx, -EIO, "zlib: deflate failed (%d)", zr);
-	*out_len = z->total_out;
+	*out_len = n;
 	return 0;
 }
 
@@ -328,29 +329,41 @@ int elfcore_codec_compress(struct elfcore_codec_ctx *cc, const void *src, size_t
 	}
 }
 
-int elfcore_codec_compress_page(struct elfcore_codec_ctx *cc, const void *src, size_t len,
-				const void **out, size_t *out_len)
+int elfcore_codec_compress_page_into(struct elfcore_codec_ctx *cc, const void *src, size_t len,
+				     void *dst, size_t dst_cap, size_t *out_len)
 {
 	size_t n = 0;
 	int ret;
 
-	*out = src;
 	*out_len = len;
 	if (cc->codec == ELFCORE_CODEC_NONE || len == 0)
 		return 0;
 	/* Only a result smaller than len is worth keeping, so len - 1 bytes of
-	 * room suffice; zlib and zstd stop early when it does not fit. */
-	ret = elfcore_codec_compress(cc, src, len, cc->scratch,
-				     cc->codec == ELFCORE_CODEC_LZO ? cc->scratch_cap : len - 1, &n);
+	 * room suffice; zlib and zstd stop early when it does not fit (lzo
+	 * goes through the scratch buffer unless dst has its worst case). */
+	if (dst_cap > len - 1 && cc->codec != ELFCORE_CODEC_LZO)
+		dst_cap = len - 1;
+	ret = elfcore_codec_compress(cc, src, len, dst, dst_cap, &n);
 	if (ret == -ENOSPC)
 		return 0;
 	if (ret)
 		return ret;
 	if (n >= len)
 		return 0;
-	*out = cc->scratch;
 	*out_len = n;
 	return 1;
+}
+
+int elfcore_codec_compress_page(struct elfcore_codec_ctx *cc, const void *src, size_t len,
+				const void **out, size_t *out_len)
+{
+	int ret = elfcore_codec_compress_page_into(cc, src, len, cc->scratch, cc->scratch_cap,
+						   out_len);
+
+	*out = ret == 1 ? (const void *)cc->scratch : src;
+	if (ret != 1)
+		*out_len = len;
+	return ret;
 }
 
 int elfcore_codec_decompress(struct elfcore_codec_ctx *cc, const void *src, size_t len, void *dst,

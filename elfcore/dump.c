@@ -246,6 +246,19 @@ void elfcore_dump_notes(const struct elfcore_dump *d, const void **data, size_t 
 	*size = d->notes ? d->notes_size : 0;
 }
 
+int elfcore_dump_segments(const struct elfcore_dump *d, const struct elfcore_dump_segment **segs,
+			  size_t *n)
+{
+	*segs = NULL;
+	*n = 0;
+	if (d->info.format != ELFCORE_FORMAT_ELF)
+		return ec_err(d->ctx, -ENOTSUP, "%s: a %s dump: no ELF segments in the file to read "
+			      "directly", d->files[0]->path, elfcore_format_name(d->info.format));
+	*segs = d->segs;
+	*n = d->nsegs;
+	return 0;
+}
+
 int elfcore_dump_read_page(struct elfcore_dump *d, uint64_t pfn, void *buf)
 {
 	if (pfn >= d->info.max_pfn)

@@ -31,6 +31,7 @@ struct pfn_range {
 struct elf_priv {
 	struct elf_seg *seg;               /* PT_LOADs sorted by paddr */
 	size_t nseg;
+	struct elfcore_dump_segment *pub;  /* the same in header order, for elfcore_dump_segments() */
 	uint64_t *max_end;                 /* max paddr+memsz of seg[0..i] */
 	struct pfn_range *ranges;          /* merged pfn ranges of p_memsz */
 	size_t nranges;
@@ -174,7 +175,8 @@ static int collect(struct elfcore_dump *d, struct elf_priv *p, Elf *elf, size_t 
 	int ret;
 
 	p->seg = calloc(phnum ? phnum : 1, sizeof(*p->seg));
-	if (!p->seg)
+	p->pub = calloc(phnum ? phnum : 1, sizeof(*p->pub));
+	if (!p->seg || !p->pub)
 		return ec_err(d->ctx, -ENOMEM, "out of memory for %zu program headers", phnum);
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
@@ -209,6 +211,10 @@ static int collect(struct elfcore_dump *d, struct elf_priv *p, Elf *elf, size_t 
 		p->seg[p->nseg].filesz = ph.p_filesz;
 		p->seg[p->nseg].offset = ph.p_offset;
 		p->seg[p->nseg].index = (unsigned)i;
+		p->pub[p->nseg] = (struct elfcore_dump_segment){
+			.offset = ph.p_offset, .paddr = ph.p_paddr, .vaddr = ph.p_vaddr,
+			.filesz = ph.p_filesz, .memsz = ph.p_memsz,
+		};
 		p->nseg++;
 	}
 	/* Concatenate every PT_NOTE. */
@@ -227,6 +233,8 @@ static int collect(struct elfcore_dump *d, struct elf_priv *p, Elf *elf, size_t 
 			return ret;
 		p->notes_size += ph.p_filesz;
 	}
+	d->segs = p->pub;
+	d->nsegs = p->nseg;
 	qsort(p->seg, p->nseg, sizeof(*p->seg), cmp_seg);
 	p->max_end = calloc(p->nseg ? p->nseg : 1, sizeof(*p->max_end));
 	if (!p->max_end)
@@ -450,6 +458,9 @@ static void elf_close(struct elfcore_dump *d)
 	if (!p)
 		return;
 	free(p->seg);
+	free(p->pub);
+	d->segs = NULL;
+	d->nsegs = 0;
 	free(p->max_end);
 	free(p->ranges);
 	free(p->data);

@@ -102,6 +102,9 @@ struct elfcore_dump {
 	struct elfcore_dump_cpu *cpus;
 	uint64_t *regs;                     /* storage behind cpus[].regs */
 
+	const struct elfcore_dump_segment *segs;   /* ELF: set by the backend */
+	size_t nsegs;
+
 	struct elfcore_codec_ctx *codecs[ELFCORE_CODEC_SNAPPY + 1];
 	uint8_t *page_buf;                  /* one page, for read_phys */
 };

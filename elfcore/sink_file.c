@@ -20,7 +20,12 @@ struct file_sink {
 	unsigned flags;
 	char *path;      /* the final name */
 	char *tmp;       /* where the data is until commit; NULL with ELFCORE_SINK_DIRECT */
+	uint64_t unkicked;  /* bytes written since writeback was last started */
 };
+
+/* Start writeback every WRITEBACK_KICK bytes, so that the disk works while the
+ * dump is being made and the final fsync() waits for the tail only. */
+#define WRITEBACK_KICK (8u << 20)
 
 static int write_all_at(struct elfcore_ctx *ctx, int fd, const char *name, const void *buf,
 			size_t len, uint64_t offset)
@@ -49,8 +54,15 @@ static int file_pwrite(void *priv, struct elfcore_ctx *ctx, const void *buf, siz
 		       uint64_t offset)
 {
 	struct file_sink *f = priv;
+	int ret = write_all_at(ctx, f->fd, f->path, buf, len, offset);
 
-	return write_all_at(ctx, f->fd, f->path, buf, len, offset);
+	f->unkicked += len;
+	if (!ret && f->unkicked >= WRITEBACK_KICK && !(f->flags & ELFCORE_SINK_NO_SYNC)) {
+		/* A hint: errors show at fsync(). */
+		(void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		f->unkicked = 0;
+	}
+	return ret;
 }
 
 static int file_sync(void *priv, struct elfcore_ctx *ctx)

@@ -7,6 +7,7 @@
 
 #include "cursor.h"
 #include "diskdump_priv.h"
+#include "elfcore/pagefilter.h"
 #include "elfcore/vmcoreinfo.h"
 #include "writer_priv.h"
 
@@ -456,6 +457,8 @@ struct elfcore_page_encoder {
 	struct elfcore_codec_ctx *cc;       /* NULL for NONE */
 	enum elfcore_codec codec;
 	uint32_t page_size;
+	uint8_t *buf;                       /* elfcore_page_encode()'s output */
+	size_t buf_size;
 };
 
 int elfcore_kdump_codec_flag(enum elfcore_codec codec)
@@ -485,9 +488,14 @@ int elfcore_page_encoder_new(struct elfcore_ctx *ctx, enum elfcore_codec codec, 
 		return ec_err(ctx, -ENOMEM, "writer: out of memory");
 	enc->codec = codec;
 	enc->page_size = page_size;
-	if (codec != ELFCORE_CODEC_NONE)
-		ret = elfcore_codec_new(ctx, codec, level, page_size, &enc->cc);
+	if (codec != ELFCORE_CODEC_NONE) {
+		enc->buf_size = elfcore_page_encode_bound(codec, page_size);
+		enc->buf = malloc(enc->buf_size);
+		ret = enc->buf ? elfcore_codec_new(ctx, codec, level, page_size, &enc->cc) :
+				 ec_err(ctx, -ENOMEM, "writer: out of memory");
+	}
 	if (ret < 0) {
+		free(enc->buf);
 		free(enc);
 		return ret;
 	}
@@ -500,27 +508,19 @@ void elfcore_page_encoder_free(struct elfcore_page_encoder *enc)
 	if (!enc)
 		return;
 	elfcore_codec_free(enc->cc);
+	free(enc->buf);
 	free(enc);
 }
 
-static int is_zero(const void *page, size_t len)
+int elfcore_page_encode_into(struct elfcore_page_encoder *enc, uint64_t pfn, const void *page,
+			     void *dst, size_t dst_cap, struct elfcore_encoded_page *out)
 {
-	const unsigned char *p = page;
-	static const unsigned char zeros[16];
-
-	return !memcmp(p, zeros, 16) && !memcmp(p, p + 16, len - 16);
-}
-
-int elfcore_page_encode(struct elfcore_page_encoder *enc, uint64_t pfn, const void *page,
-			struct elfcore_encoded_page *out)
-{
-	const void *data;
 	size_t len;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->pfn = pfn;
-	if (is_zero(page, enc->page_size)) {
+	if (elfcore_page_is_zero(page, enc->page_size)) {
 		out->zero = 1;
 		return 0;
 	}
@@ -528,18 +528,28 @@ int elfcore_page_encode(struct elfcore_page_encoder *enc, uint64_t pfn, const vo
 	out->size = enc->page_size;
 	if (!enc->cc)
 		return 0;
-	ret = elfcore_codec_compress_page(enc->cc, page, enc->page_size, &data, &len);
+	ret = elfcore_codec_compress_page_into(enc->cc, page, enc->page_size, dst, dst_cap, &len);
 	if (ret < 0)
 		return ret;
 	if (ret == 1) {
-		out->data = data;
+		out->data = dst;
 		out->size = (uint32_t)len;
 		out->codec = enc->codec;
 	}
 	return 0;
 }
 
+int elfcore_page_encode(struct elfcore_page_encoder *enc, uint64_t pfn, const void *page,
+			struct elfcore_encoded_page *out)
+{
+	if (!enc->cc)
+		return elfcore_page_encode_into(enc, pfn, page, NULL, 0, out);
+	return elfcore_page_encode_into(enc, pfn, page, enc->buf, enc->buf_size, out);
+}
+
 size_t elfcore_page_encode_bound(enum elfcore_codec codec, uint32_t page_size)
 {
-	return page_size; /* stored compressed only when strictly smaller */
+	/* lzo needs room for its worst case to compress in place; the others
+	 * stop at page_size - 1 (a page is stored compressed only when smaller). */
+	return codec == ELFCORE_CODEC_LZO ? elfcore_codec_bound(codec, page_size) : page_size;
 }

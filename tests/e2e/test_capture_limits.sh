@@ -5,7 +5,9 @@
 #  - a target too small (an 8 MiB tmpfs): a clear "No space left" error, exit 1, nothing at OUT,
 #    the partial dump kept as OUT.incomplete with the kdump INCOMPLETE flag;
 #  - an existing OUT is never overwritten;
-#  - unreadable pages (bad memory) are recorded in the report and skipped, not fatal.
+#  - unreadable pages (bad memory) are recorded in the report and skipped, not fatal;
+#  - read() (--no-mmap) and mmap() of the input give the same dumps, kdump and ELF, with
+#    1 and 3 threads; inputs that are not an ELF core, or are truncated, are refused.
 set -u
 source "$(dirname "$0")/lib.sh"
 cap="$LAB_O/bin/kdump-capture"
@@ -72,4 +74,22 @@ KDUMP_CAPTURE_TEST_EIO=4097-4103 "$cap" -q -l -d 31 "$work/synth4" "$work/eio" 2
 grep -q '"unreadable": 6' "$work/eio.json" || fail "unreadable pages not in the report"
 grep -q '"unreadable_pfns": \[4097, 4098' "$work/eio.json" || fail "unreadable pfns not listed"
 "$LAB_O/bin/kdump-inspect" verify "$work/eio" >/dev/null || fail "the dump with skipped pages does not verify"
+
+# ---- mmap and read() give the same dump; bad inputs ----
+for f in "-l -d 31" "-E -d 1"; do
+	for t in 1 3; do
+		"$cap" -q $f --threads $t --no-dmesg --no-report --no-manifest "$work/synth4" "$work/m$t" &&
+			"$cap" -q $f --threads $t --no-mmap --no-dmesg --no-report --no-manifest \
+				"$work/synth4" "$work/r$t" || fail "capture $f --threads $t"
+		cmp -s "$work/m$t" "$work/r$t" || fail "$f --threads $t: --no-mmap changes the output"
+	done
+	cmp -s "$work/m1" "$work/m3" || fail "$f: --threads 3 changes the output"
+	rm -f "$work"/[mr][13]
+done
+"$cap" -q -l -d 31 "$work/eio" "$work/x" 2>"$work/err" && fail "a kdump-compressed input accepted"
+grep -q "not an ELF core" "$work/err" || fail "no clear message for a kdump input: $(cat "$work/err")"
+head -c 100000 "$work/synth4" >"$work/trunc"
+"$cap" -q -l -d 31 "$work/trunc" "$work/x" 2>"$work/err" && fail "a truncated input accepted"
+grep -q "truncated" "$work/err" || fail "no clear message for a truncated input: $(cat "$work/err")"
+echo "test_capture_limits: --no-mmap gives the same dumps; bad inputs refused"
 echo "test_capture_limits: ok"

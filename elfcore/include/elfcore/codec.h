@@ -41,7 +41,7 @@ ELFCORE_API int elfcore_codec_supported(enum elfcore_codec codec);
 ELFCORE_API size_t elfcore_codec_bound(enum elfcore_codec codec, size_t len);
 
 /* A context for pages of up to max_len bytes (usually the page size).
- * level: 0 = the codec's fast default (zlib 1, zstd 1, as makedumpfile);
+ * level: 0 = the codec's fast default (zlib: 2, see codec.c; zstd 1, as makedumpfile);
  * otherwise zlib 1..9, zstd 1..19; ignored by lzo and none.
  * ctx receives the messages and must outlive the codec context.
  * Returns 0, -EINVAL (bad codec/level), -ENOTSUP (snappy) or -ENOMEM. */
@@ -65,6 +65,14 @@ ELFCORE_API int elfcore_codec_compress(struct elfcore_codec_ctx *cc, const void 
  * errno on a codec failure. With ELFCORE_CODEC_NONE it always returns 0. */
 ELFCORE_API int elfcore_codec_compress_page(struct elfcore_codec_ctx *cc, const void *src,
 					    size_t len, const void **out, size_t *out_len);
+
+/* The same, compressing into dst (dst_cap bytes; give at least len - 1, or
+ * elfcore_codec_bound() for lzo to avoid a copy): returns 1 with the
+ * compressed form in dst when it is smaller than len, 0 when the page should
+ * be stored raw (dst's content is then undefined), negative errno. */
+ELFCORE_API int elfcore_codec_compress_page_into(struct elfcore_codec_ctx *cc, const void *src,
+						 size_t len, void *dst, size_t dst_cap,
+						 size_t *out_len);
 
 /* Decompress len bytes of src into dst, which must come out exactly
  * expected bytes (<= max_len). -EINVAL with a message when the input is

@@ -109,6 +109,26 @@ ELFCORE_API int elfcore_dump_next_range(struct elfcore_dump *dump, uint64_t from
  * record or pfn. *pages (may be NULL) counts the pages read. */
 ELFCORE_API int elfcore_dump_verify(struct elfcore_dump *dump, uint64_t *pages);
 
+/* ---- For tools that read the page data themselves: kdump-capture maps
+ * /proc/vmcore by these offsets instead of copying each page through the
+ * handle. ---- */
+
+/* A PT_LOAD of an ELF dump: filesz bytes of data at file offset `offset` hold
+ * physical memory from paddr; up to memsz, memory reads as zeros. */
+struct elfcore_dump_segment {
+	uint64_t offset;
+	uint64_t paddr, vaddr;
+	uint64_t filesz, memsz;
+};
+
+/* The PT_LOADs of an ELF dump in program header order (*n may be 0),
+ * checked: filesz <= memsz, no overflow; a segment past the end of the file
+ * marks the dump incomplete (info). Borrowed from the handle. -ENOTSUP with
+ * a message for the other formats, and for a flattened ELF stream, whose
+ * offsets are not those of the file on disk. */
+ELFCORE_API int elfcore_dump_segments(const struct elfcore_dump *dump,
+				      const struct elfcore_dump_segment **segs, size_t *n);
+
 /* "ELF", "kdump-compressed", "flattened". */
 ELFCORE_API const char *elfcore_format_name(enum elfcore_format format);
 

@@ -176,7 +176,14 @@ ELFCORE_API void elfcore_page_encoder_free(struct elfcore_page_encoder *enc);
  * on enc (copy it to hand it to another thread). */
 ELFCORE_API int elfcore_page_encode(struct elfcore_page_encoder *enc, uint64_t pfn,
 				    const void *page, struct elfcore_encoded_page *out);
-/* The largest out->size an encoder can produce (buffer size for copies). */
+/* The same, compressing into dst (dst_cap bytes, elfcore_page_encode_bound()
+ * to compress in place): out->data is dst when the page was compressed, page
+ * when it is stored raw. */
+ELFCORE_API int elfcore_page_encode_into(struct elfcore_page_encoder *enc, uint64_t pfn,
+					 const void *page, void *dst, size_t dst_cap,
+					 struct elfcore_encoded_page *out);
+/* Bytes of dst for elfcore_page_encode_into() to compress in place (>= the
+ * largest out->size). */
 ELFCORE_API size_t elfcore_page_encode_bound(enum elfcore_codec codec, uint32_t page_size);
 
 /* kdump page_desc / header flag of a codec (0 for NONE, -1 unsupported). */
