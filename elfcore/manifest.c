@@ -108,23 +108,107 @@ static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	return elfcore_sink_pwrite(sink, line, (size_t)n, *off - (uint64_t)n);
 }
 
+/* The manifest of size bytes read through read(), to sink. whole NULL: the
+ * whole-file hash is updated from the same reads; else whole->fd is hashed
+ * on a thread of its own at the same time (threaded) or afterwards. */
+static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64_t block_size,
+		elfcore_manifest_read_fn *read, void *arg, struct whole_job *whole, int threaded,
+		struct elfcore_sink *sink)
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new(), *wc = whole ? NULL : EVP_MD_CTX_new();
+	unsigned char *buf = malloc(block_size), md[32];
+	uint64_t off = 0, out_off = 0, nr = 0;
+	pthread_t tid;
+	char hx[65];
+	int ret = 0;
+
+	if (!buf || !mc || (!whole && (!wc || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)))) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (whole && threaded && pthread_create(&tid, NULL, whole_hash, whole))
+		threaded = 0;
+	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
+	    name, size, block_size);
+	while (off < size) {
+		size_t want = size - off < block_size ? (size_t)(size - off) : (size_t)block_size;
+
+		ret = read(arg, ctx, buf, want, off);
+		if (ret)
+			break;
+		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, want) ||
+		    !EVP_DigestFinal_ex(mc, md, NULL) || (wc && !EVP_DigestUpdate(wc, buf, want))) {
+			ret = ec_err(ctx, -EIO, "SHA-256 failed");
+			break;
+		}
+		hex(md, hx);
+		put(sink, &out_off, "block %" PRIu64 " %s\n", nr++, hx);
+		off += want;
+	}
+	if (whole && threaded)
+		pthread_join(tid, NULL);
+	else if (whole && !ret)
+		whole_hash(whole);
+	if (ret)
+		goto out;
+	if (whole && whole->err) {
+		ret = ec_err(ctx, whole->err, "%s: hashing: %s", name, strerror(-whole->err));
+		goto out;
+	}
+	if (wc && !EVP_DigestFinal_ex(wc, md, NULL)) {
+		ret = ec_err(ctx, -EIO, "SHA-256 failed");
+		goto out;
+	}
+	hex(whole ? whole->md : md, hx);
+	ret = put(sink, &out_off, "sha256 %s\n", hx);
+out:
+	EVP_MD_CTX_free(wc);
+	EVP_MD_CTX_free(mc);
+	free(buf);
+	return ret;
+}
+
+struct fd_reader {
+	int fd;
+	const char *path;
+};
+
+static int fd_read(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fd_reader *r = arg;
+	size_t got;
+	int ret = read_at(r->fd, buf, len, off, &got);
+
+	if (!ret && got != len)
+		ret = -EIO;
+	if (ret)
+		return ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", r->path, off,
+			      ret == -EIO ? "file shrank while hashing" : strerror(-ret));
+	return 0;
+}
+
+static int check_block_size(struct elfcore_ctx *ctx, uint64_t *block_size)
+{
+	if (!*block_size)
+		*block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
+	if (*block_size > MAX_BLOCK_SIZE)
+		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", *block_size);
+	return 0;
+}
+
 int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
 			   const char *manifest_path, uint64_t block_size, unsigned threads)
 {
 	struct whole_job whole = { .fd = -1 };
 	struct elfcore_sink *sink = NULL;
-	EVP_MD_CTX *mc = NULL;
-	unsigned char *buf = NULL, md[32];
-	char hx[65], *name_copy = NULL;
-	uint64_t off = 0, out_off = 0, nr = 0;
-	pthread_t tid;
-	int threaded = 0, ret, fd = -1;
+	struct fd_reader rd = { .path = dump_path };
+	char *name_copy = NULL;
+	int ret, fd = -1;
 	struct stat st;
 
-	if (!block_size)
-		block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
-	if (block_size > MAX_BLOCK_SIZE)
-		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", block_size);
+	ret = check_block_size(ctx, &block_size);
+	if (ret)
+		return ret;
 	fd = open(dump_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
@@ -132,59 +216,20 @@ int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
 		ret = ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
 		goto out;
 	}
-	buf = malloc(block_size < IO_CHUNK ? IO_CHUNK : block_size);
-	mc = EVP_MD_CTX_new();
 	name_copy = strdup(dump_path);
-	if (!buf || !mc || !name_copy) {
+	if (!name_copy) {
 		ret = ec_err(ctx, -ENOMEM, "out of memory");
 		goto out;
 	}
 	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &sink);
 	if (ret)
 		goto out;
-
-	whole.fd = fd;
+	whole.fd = rd.fd = fd;
 	whole.size = (uint64_t)st.st_size;
-	if (threads > 1 && !pthread_create(&tid, NULL, whole_hash, &whole))
-		threaded = 1;
-
-	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
-	    basename(name_copy), (uint64_t)st.st_size, block_size);
-	while (off < (uint64_t)st.st_size) {
-		uint64_t left = (uint64_t)st.st_size - off;
-		size_t want = left < block_size ? (size_t)left : (size_t)block_size, got;
-
-		ret = read_at(fd, buf, want, off, &got);
-		if (!ret && got != want)
-			ret = -EIO;
-		if (ret) {
-			ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", dump_path, off,
-			       ret == -EIO ? "file shrank while hashing" : strerror(-ret));
-			goto out_join;
-		}
-		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, got) ||
-		    !EVP_DigestFinal_ex(mc, md, NULL)) {
-			ret = ec_err(ctx, -EIO, "SHA-256 failed");
-			goto out_join;
-		}
-		hex(md, hx);
-		put(sink, &out_off, "block %" PRIu64 " %s\n", nr++, hx);
-		off += got;
-	}
-out_join:
-	if (threaded)
-		pthread_join(tid, NULL);
-	else if (!ret)
-		whole_hash(&whole);
-	if (ret)
-		goto out;
-	if (whole.err) {
-		ret = ec_err(ctx, whole.err, "%s: hashing: %s", dump_path, strerror(-whole.err));
-		goto out;
-	}
-	hex(whole.md, hx);
-	put(sink, &out_off, "sha256 %s\n", hx);
-	ret = elfcore_sink_commit(sink);
+	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd, &whole,
+		   threads > 1, sink);
+	if (!ret)
+		ret = elfcore_sink_commit(sink);
 out:
 	if (sink) {
 		int r = elfcore_sink_close(sink);
@@ -192,12 +237,21 @@ out:
 		if (!ret)
 			ret = r;
 	}
-	EVP_MD_CTX_free(mc);
-	free(buf);
 	free(name_copy);
 	if (fd >= 0)
 		close(fd);
 	return ret;
+}
+
+int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const char *name, uint64_t size,
+				  elfcore_manifest_read_fn *read, void *arg,
+				  struct elfcore_sink *out, uint64_t block_size)
+{
+	int ret = check_block_size(ctx, &block_size);
+
+	if (!ret && (!name[0] || strchr(name, '/') || strchr(name, '\n')))
+		ret = ec_err(ctx, -EINVAL, "manifest: %s: expected a plain file name", name);
+	return ret ? ret : emit(ctx, name, size, block_size, read, arg, NULL, 0, out);
 }
 
 /* ---- verification ---- */
