@@ -53,6 +53,12 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 	return 0;
 }
 
+struct elfcore_manifest {
+	uint64_t size, block_size, nblocks;
+	unsigned char whole[32];
+	unsigned char (*blocks)[32];
+};
+
 /* SHA-256 of the whole file, on its own thread when asked. */
 struct whole_job {
 	int fd;
@@ -91,6 +97,97 @@ out:
 	return NULL;
 }
 
+void elfcore_manifest_free(struct elfcore_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->blocks);
+	free(m);
+}
+
+int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
+			     uint64_t block_size, unsigned threads, struct elfcore_manifest **out)
+{
+	struct whole_job whole = { .fd = fd };
+	struct elfcore_manifest *m = NULL;
+	EVP_MD_CTX *mc = NULL, *wc = NULL;
+	unsigned char *buf = NULL;
+	uint64_t off = 0;
+	pthread_t tid;
+	int threaded = 0, ret = 0;
+	struct stat st;
+
+	*out = NULL;
+	if (!block_size)
+		block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
+	if (block_size > MAX_BLOCK_SIZE)
+		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", block_size);
+	if (fstat(fd, &st) < 0)
+		return ec_err(ctx, -errno, "%s: %s", name, strerror(errno));
+	m = calloc(1, sizeof(*m));
+	if (m) {
+		m->size = (uint64_t)st.st_size;
+		m->block_size = block_size;
+		m->nblocks = (m->size + block_size - 1) / block_size;
+		m->blocks = malloc((m->nblocks ? m->nblocks : 1) * sizeof(*m->blocks));
+	}
+	buf = malloc(block_size < IO_CHUNK ? IO_CHUNK : block_size);
+	mc = EVP_MD_CTX_new();
+	if (!m || !m->blocks || !buf || !mc) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Two threads: the whole-file hash reads on its own. One: both hashes
+	 * from the same reads. */
+	whole.size = m->size;
+	if (threads > 1 && !pthread_create(&tid, NULL, whole_hash, &whole))
+		threaded = 1;
+	else if (!(wc = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint64_t nr = 0; off < m->size; nr++) {
+		uint64_t left = m->size - off;
+		size_t want = left < block_size ? (size_t)left : (size_t)block_size, got;
+
+		ret = read_at(fd, buf, want, off, &got);
+		if (!ret && got != want)
+			ret = -EIO;
+		if (ret) {
+			ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", name, off,
+			       ret == -EIO ? "file shrank while hashing" : strerror(-ret));
+			goto out_join;
+		}
+		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, got) ||
+		    !EVP_DigestFinal_ex(mc, m->blocks[nr], NULL) ||
+		    (wc && !EVP_DigestUpdate(wc, buf, got))) {
+			ret = ec_err(ctx, -EIO, "SHA-256 failed");
+			goto out_join;
+		}
+		off += got;
+	}
+	if (wc && !EVP_DigestFinal_ex(wc, whole.md, NULL))
+		whole.err = -EIO;
+out_join:
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (ret)
+		goto out;
+	if (whole.err) {
+		ret = ec_err(ctx, whole.err, "%s: hashing: %s", name, strerror(-whole.err));
+		goto out;
+	}
+	memcpy(m->whole, whole.md, 32);
+	*out = m;
+	m = NULL;
+out:
+	elfcore_manifest_free(m);
+	EVP_MD_CTX_free(mc);
+	EVP_MD_CTX_free(wc);
+	free(buf);
+	return ret;
+}
+
 static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
@@ -108,81 +205,26 @@ static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	return elfcore_sink_pwrite(sink, line, (size_t)n, *off - (uint64_t)n);
 }
 
-int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
-			   const char *manifest_path, uint64_t block_size, unsigned threads)
+int elfcore_manifest_save(struct elfcore_ctx *ctx, const struct elfcore_manifest *m,
+			  const char *dump_path, const char *manifest_path)
 {
-	struct whole_job whole = { .fd = -1 };
 	struct elfcore_sink *sink = NULL;
-	EVP_MD_CTX *mc = NULL;
-	unsigned char *buf = NULL, md[32];
-	char hx[65], *name_copy = NULL;
-	uint64_t off = 0, out_off = 0, nr = 0;
-	pthread_t tid;
-	int threaded = 0, ret, fd = -1;
-	struct stat st;
+	char hx[65], *name_copy = strdup(dump_path);
+	uint64_t out_off = 0;
+	int ret;
 
-	if (!block_size)
-		block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
-	if (block_size > MAX_BLOCK_SIZE)
-		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", block_size);
-	fd = open(dump_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		ret = ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
-		goto out;
-	}
-	buf = malloc(block_size < IO_CHUNK ? IO_CHUNK : block_size);
-	mc = EVP_MD_CTX_new();
-	name_copy = strdup(dump_path);
-	if (!buf || !mc || !name_copy) {
-		ret = ec_err(ctx, -ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!name_copy)
+		return ec_err(ctx, -ENOMEM, "out of memory");
 	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &sink);
 	if (ret)
 		goto out;
-
-	whole.fd = fd;
-	whole.size = (uint64_t)st.st_size;
-	if (threads > 1 && !pthread_create(&tid, NULL, whole_hash, &whole))
-		threaded = 1;
-
 	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
-	    basename(name_copy), (uint64_t)st.st_size, block_size);
-	while (off < (uint64_t)st.st_size) {
-		uint64_t left = (uint64_t)st.st_size - off;
-		size_t want = left < block_size ? (size_t)left : (size_t)block_size, got;
-
-		ret = read_at(fd, buf, want, off, &got);
-		if (!ret && got != want)
-			ret = -EIO;
-		if (ret) {
-			ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", dump_path, off,
-			       ret == -EIO ? "file shrank while hashing" : strerror(-ret));
-			goto out_join;
-		}
-		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, got) ||
-		    !EVP_DigestFinal_ex(mc, md, NULL)) {
-			ret = ec_err(ctx, -EIO, "SHA-256 failed");
-			goto out_join;
-		}
-		hex(md, hx);
-		put(sink, &out_off, "block %" PRIu64 " %s\n", nr++, hx);
-		off += got;
+	    basename(name_copy), m->size, m->block_size);
+	for (uint64_t nr = 0; nr < m->nblocks; nr++) {
+		hex(m->blocks[nr], hx);
+		put(sink, &out_off, "block %" PRIu64 " %s\n", nr, hx);
 	}
-out_join:
-	if (threaded)
-		pthread_join(tid, NULL);
-	else if (!ret)
-		whole_hash(&whole);
-	if (ret)
-		goto out;
-	if (whole.err) {
-		ret = ec_err(ctx, whole.err, "%s: hashing: %s", dump_path, strerror(-whole.err));
-		goto out;
-	}
-	hex(whole.md, hx);
+	hex(m->whole, hx);
 	put(sink, &out_off, "sha256 %s\n", hx);
 	ret = elfcore_sink_commit(sink);
 out:
@@ -192,11 +234,23 @@ out:
 		if (!ret)
 			ret = r;
 	}
-	EVP_MD_CTX_free(mc);
-	free(buf);
 	free(name_copy);
-	if (fd >= 0)
-		close(fd);
+	return ret;
+}
+
+int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
+			   const char *manifest_path, uint64_t block_size, unsigned threads)
+{
+	struct elfcore_manifest *m = NULL;
+	int ret, fd = open(dump_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+	ret = elfcore_manifest_compute(ctx, fd, dump_path, block_size, threads, &m);
+	close(fd);
+	if (!ret)
+		ret = elfcore_manifest_save(ctx, m, dump_path, manifest_path);
+	elfcore_manifest_free(m);
 	return ret;
 }
 
