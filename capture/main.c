@@ -707,6 +707,8 @@ int main(int argc, char **argv)
 		dmesg_path = strdup(o.dmesg_path ? o.dmesg_path : "vmcore-dmesg.txt");
 		report_path = suffixed(o.report_path ? o.report_path : o.out_path,
 				       o.report_path ? "" : ".json");
+		manifest_path = o.manifest_path ? strdup(o.manifest_path) :
+				suffixed(o.out_path, ELFCORE_MANIFEST_SUFFIX);
 		partial = suffixed(o.out_path, ".XXXXXX.incomplete");
 	} else if (o.out_path) {
 		dmesg_path = o.dmesg_path ? strdup(o.dmesg_path) : sibling(o.out_path, "vmcore-dmesg.txt");
@@ -863,9 +865,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kdump-capture: writing the stream failed: %s\n", errbuf);
 	} else {
 		rc = 0;
-		if (o.use_ssh && !o.no_manifest)
-			cap_progress_msg(prog, "note: no checksum manifest for a dump sent over SSH");
-		else if (want_manifest && manifest_finish(&mj, ctx, 1, manifest_path))
+		if (o.use_ssh && !o.no_manifest && o.ssh.mode == SSH_MODE_EXEC) {
+			cap_progress_msg(prog, "note: no checksum manifest in exec mode (the remote "
+					 "file is a flattened stream)");
+		} else if (o.use_ssh && !o.no_manifest) {
+			/* Hashed from what the remote host holds, read back. */
+			if (cap_ssh_manifest(ctx, &o.ssh, o.out_path, manifest_path))
+				cap_progress_msg(prog, "warning: manifest: %s", elfcore_ctx_error(ctx));
+			else
+				cap_progress_msg(prog, "checksum manifest written to %s on %s",
+						 manifest_path, o.ssh.host);
+		} else if (want_manifest && manifest_finish(&mj, ctx, 1, manifest_path))
 			cap_progress_msg(prog, "warning: manifest: %s", elfcore_ctx_error(ctx));
 		tm[4] = now() - t0;
 	}

@@ -184,7 +184,7 @@ static int verify_host(struct elfcore_ctx *ctx, struct ssh_conn *c, const struct
 static int set_options(struct elfcore_ctx *ctx, ssh_session s, const struct ssh_target *t)
 {
 	long timeout = (long)t->timeout_seconds;
-	int no = 0, verbosity = SSH_LOG_NOLOG;
+	int no = 0, yes = 1, verbosity = SSH_LOG_NOLOG;
 	unsigned int port = t->port;
 	/* Fast AEAD ciphers first (AES-NI), chacha20 for CPUs without it. */
 	const char *ciphers = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,"
@@ -199,7 +199,9 @@ static int set_options(struct elfcore_ctx *ctx, ssh_session s, const struct ssh_
 	    ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) ||
 	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, ciphers) ||
 	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, ciphers) ||
-	    ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no"))
+	    ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no") ||
+	    /* SFTP writes wait for their reply: no Nagle delay on the request. */
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes))
 		return ec_err(ctx, -EINVAL, "%s: cannot set SSH options: %s", t->host,
 			      ssh_get_error(s));
 	/* libssh derives its defaults from ~/.ssh; the capture kernel may have

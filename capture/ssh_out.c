@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "ec_priv.h"
+
 #include "ssh_out.h"
 
 static void log_line(void *arg, const char *msg)
@@ -14,11 +16,15 @@ int cap_ssh_open(struct elfcore_ctx *ctx, const struct ssh_target *t, const char
 {
 	const struct elfcore_sink_ops *ops;
 	struct elfcore_sink *sink = NULL;
+	struct ssh_target small = *t;
 	struct ssh_sink *ssh;
 	int ret;
 
 	*out = NULL;
-	ret = ssh_sink_open(ctx, t, name, log_line, (void *)name, &ops, &ssh);
+	/* A small file: one SFTP session is enough. */
+	if (!flat)
+		small.sftp_sessions = 1;
+	ret = ssh_sink_open(ctx, &small, name, log_line, (void *)name, &ops, &ssh);
 	if (ret)
 		return ret;
 	if (stats)
@@ -34,6 +40,22 @@ int cap_ssh_open(struct elfcore_ctx *ctx, const struct ssh_target *t, const char
 	if (!ret)
 		*out = sink;
 	return ret;
+}
+
+int cap_ssh_manifest(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *dump,
+		     const char *manifest)
+{
+	struct elfcore_sink *out;
+	int ret, r;
+
+	ret = cap_ssh_open(ctx, t, manifest, 0, NULL, &out);
+	if (ret)
+		return ret;
+	ret = ssh_remote_manifest(ctx, t, dump, out);
+	if (!ret)
+		ret = elfcore_sink_commit(out);
+	r = elfcore_sink_close(out);
+	return ret ? ret : r;
 }
 
 int cap_ssh_check(const struct ssh_target *t)

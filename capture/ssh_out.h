@@ -14,6 +14,11 @@
 int cap_ssh_open(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *name, int flat,
 		 struct ssh_sink_stats *stats, struct elfcore_sink **out);
 
+/* Read the committed remote dump back (SFTP mode) and write its checksum
+ * manifest beside it, under the remote name manifest. */
+int cap_ssh_manifest(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *dump,
+		     const char *manifest);
+
 /* --check: print what ssh_check() found; returns the exit status. */
 int cap_ssh_check(const struct ssh_target *t);
 

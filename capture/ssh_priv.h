@@ -1,17 +1,18 @@
-/* Private to the SSH sink: the libssh connection and a small SFTP v3 client.
- *
- * The SFTP client is ours rather than libssh's sftp_* because libssh 0.10
- * (Debian 12) writes synchronously, one request per round trip; the sink
- * needs many writes in flight and to know exactly which ones the server
- * acknowledged, to resume after a dropped connection. */
+/* Private to the SSH sink: the libssh connection, the queue of writes shared
+ * by the writer and the network threads, and the two transports (SFTP
+ * through libssh's sftp_* API in ssh_sftp.c, exec mode in ssh_sink.c). */
 #ifndef KDUMPKIT_SSH_PRIV_H
 #define KDUMPKIT_SSH_PRIV_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <libssh/libssh.h>
+#include <libssh/sftp.h>
 
+#include "ssh_df.h"
 #include "ssh_sink.h"
 
 /* ---- connection (ssh_conn.c) ---- */
@@ -30,94 +31,105 @@ int ssh_conn_open(struct elfcore_ctx *ctx, struct ssh_conn *c, const struct ssh_
 int ssh_conn_channel(struct elfcore_ctx *ctx, struct ssh_conn *c);
 void ssh_conn_close(struct ssh_conn *c);
 
-/* ---- SFTP v3 client (sftpc.c) ---- */
+/* ---- the queue (ssh_sink.c) ---- */
 
-/* Status codes of SSH_FXP_STATUS. */
-enum {
-	SFTPC_OK = 0,
-	SFTPC_EOF = 1,
-	SFTPC_NO_SUCH_FILE = 2,
-	SFTPC_PERMISSION_DENIED = 3,
-	SFTPC_FAILURE = 4,
-	SFTPC_OP_UNSUPPORTED = 8,
+/* One write of the dump. 255 KiB: OpenSSH's sftp-server takes SFTP messages
+ * of up to 256 KiB, so one chunk is one SSH_FXP_WRITE. */
+#define SSH_CHUNK_DATA (255u * 1024)
+/* SFTP sessions writing in parallel (one thread each): libssh's sftp_write()
+ * waits for its reply, so one session leaves the link idle half the time. */
+#define SSH_SFTP_LANES 2
+#define SSH_SFTP_LANES_MAX 8
+#define SSH_PATH_MAX 1024
+
+enum chunk_state {
+	CH_QUEUED,                   /* not sent yet (again) */
+	CH_SENT,                     /* a lane is writing it */
+	CH_ACKED,                    /* the server wrote it; not fsync'ed yet */
+	CH_DURABLE,                  /* fsync'ed (or acked, without fsync@openssh.com) */
 };
 
-/* Open flags (SSH_FXF_*). */
-enum {
-	SFTPC_READ = 0x01,
-	SFTPC_WRITE = 0x02,
-	SFTPC_CREAT = 0x08,
-	SFTPC_TRUNC = 0x10,
-	SFTPC_EXCL = 0x20,
-};
-
-#define SFTPC_HANDLE_MAX 256
-/* Bytes to reserve in front of write data so that a WRITE goes out as one
- * channel write: length, type, id, handle string, offset, data length. */
-#define SFTPC_WRITE_HDR_MAX 64
-
-struct sftpc {
-	ssh_channel ch;
-	struct elfcore_ctx *ctx;
-	unsigned timeout_ms;
-	uint32_t next_id;
-	int has_fsync;               /* fsync@openssh.com */
-	int has_statvfs;             /* statvfs@openssh.com */
-	uint8_t *rx;                 /* received bytes not parsed yet */
-	size_t rx_len, rx_cap;
-};
-
-/* One reply. body points into the client's buffer until the next read. */
-struct sftpc_reply {
-	uint8_t type;
-	uint32_t id;
-	const uint8_t *body;         /* after the id */
-	size_t body_len;
-	/* for SSH_FXP_STATUS */
-	uint32_t status;
-	char msg[160];
-};
-
-struct sftpc_handle {
-	uint8_t data[SFTPC_HANDLE_MAX];
+struct chunk {
+	struct chunk *next;
+	uint64_t off;
 	uint32_t len;
+	enum chunk_state state;
+	unsigned gen;                /* CH_ACKED: sync generation it was acked in */
+	uint8_t buf[SSH_CHUNK_DATA];
 };
 
-struct sftpc_attrs {
-	uint64_t size;
-	uint32_t perm;
-	int has_size, has_perm;
+struct ssh_lane;
+
+struct ssh_sink {
+	struct ssh_target t;
+	char name[256];
+	char final_path[SSH_PATH_MAX];
+	char tmp_path[SSH_PATH_MAX];
+	ssh_log_fn *log;
+	void *log_arg;
+	struct timespec t0;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work;      /* network threads wait for chunks, sync, close */
+	pthread_cond_t space;     /* the writer waits for room, durability, errors */
+
+	/* Shared, under mu. */
+	struct chunk *head, *tail, *next_send;
+	size_t retained;
+	uint64_t accepted;        /* payload bytes taken from the writer */
+	uint64_t size_hi;         /* highest offset written + 1 */
+	uint64_t durable_end;     /* highest end offset among freed (durable) chunks */
+	int sync_wanted;          /* the writer waits until everything is durable */
+	int commit_wanted;        /* ... and then for the rename (or publish) */
+	int committed;
+	int closing;              /* close: after commit, or an abort */
+	int finished;             /* every network thread ended */
+	int remove_partial;       /* an abort removes the temporary file */
+	int err;
+	char errmsg[1024];
+	struct ssh_sink_stats stats;
+	struct ssh_sink_stats *stats_out;
+
+	/* SFTP lanes (ssh_sftp.c), under mu. */
+	struct ssh_lane *lanes;
+	unsigned lanes_alloc;
+	unsigned n_lanes;         /* started */
+	unsigned lanes_running;   /* threads not ended */
+	unsigned lanes_stopped;   /* at the recovery barrier */
+	int broken;               /* a lane lost its connection: every lane reconnects */
+	struct timespec broken_at;
+	unsigned in_flight;       /* chunks in CH_SENT */
+	unsigned ack_gen;         /* current sync generation */
+	int fsync_running;
+	size_t unsynced;          /* bytes acked since the last fsync started */
+	int has_fsync, has_statvfs;
+
+	/* Exec mode: one network thread. */
+	pthread_t thread;
+	struct elfcore_ctx *nctx;
+	struct ssh_conn conn;
+	char cmd_err[256];        /* the end of the command's stderr */
 };
 
-struct sftpc_statvfs {
-	uint64_t bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax;
-};
+double ssh_since(const struct timespec *t0);
+void ssh_logf(struct ssh_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ssh_is_net_err(int err);
+/* Record a network thread's error (first one wins) and wake everyone. */
+void ssh_set_error(struct ssh_sink *s, struct elfcore_ctx *ctx, int err);
+/* The temporary name's random part. */
+int ssh_random_suffix(char *out, size_t n);
+void ssh_sleep_ms(unsigned ms);
+/* Under mu: free durable chunks from the head. */
+void ssh_free_durable_locked(struct ssh_sink *s);
 
-/* Start the "sftp" subsystem on c's channel and exchange INIT/VERSION. */
-int sftpc_start(struct sftpc *s, struct elfcore_ctx *ctx, ssh_channel ch, unsigned timeout_ms);
-void sftpc_free(struct sftpc *s);
+/* ---- SFTP transport (ssh_sftp.c) ---- */
 
-/* Synchronous requests: only when no pipelined request is in flight. */
-int sftpc_open(struct sftpc *s, const char *path, uint32_t flags, uint32_t mode,
-	       struct sftpc_handle *h, uint32_t *status);
-int sftpc_close(struct sftpc *s, const struct sftpc_handle *h);
-int sftpc_fstat(struct sftpc *s, const struct sftpc_handle *h, struct sftpc_attrs *a);
-int sftpc_stat(struct sftpc *s, const char *path, struct sftpc_attrs *a, uint32_t *status);
-int sftpc_rename(struct sftpc *s, const char *from, const char *to, uint32_t *status);
-int sftpc_remove(struct sftpc *s, const char *path);
-int sftpc_statvfs(struct sftpc *s, const char *path, struct sftpc_statvfs *v);
-int sftpc_realpath(struct sftpc *s, const char *path, char *out, size_t out_len);
-
-/* Pipelined requests: send now, the reply comes through sftpc_read_reply().
- * For sftpc_send_write, buf must have SFTPC_WRITE_HDR_MAX writable bytes in
- * front of data (the header is built there). Return the request id in *id. */
-int sftpc_send_write(struct sftpc *s, const struct sftpc_handle *h, uint64_t offset,
-		     uint8_t *data, uint32_t len, uint32_t *id);
-int sftpc_send_fsync(struct sftpc *s, const struct sftpc_handle *h, uint32_t *id);
-/* Read one reply; wait up to the timeout when block, else return -EAGAIN
- * when none is complete yet. Network failures return -ECONNRESET. */
-int sftpc_read_reply(struct sftpc *s, struct sftpc_reply *r, int block);
-/* "Permission denied", "Failure" ... */
-const char *sftpc_status_str(uint32_t status);
+/* Connect lane 0 and create the temporary file (refusals come back here),
+ * then the other lanes; start their threads. */
+int ssh_sftp_start(struct ssh_sink *s);
+/* Join the lanes' threads. */
+void ssh_sftp_join(struct ssh_sink *s);
+int ssh_sftp_check(struct elfcore_ctx *ctx, struct ssh_conn *c, const struct ssh_target *t,
+		   struct ssh_check_result *res);
 
 #endif

@@ -4,12 +4,14 @@
  *  - SFTP (default): positioned writes straight into the final file on the
  *    remote host, under a temporary name NAME.XXXXXX.incomplete (mode 0600,
  *    created exclusively) renamed to NAME on success; NAME is never
- *    overwritten. Writes are pipelined; every write stays in memory until the
- *    remote has made it durable (fsync@openssh.com when the server offers it,
- *    else the server's acknowledgement: the data is then in the remote page
- *    cache and survives a dropped connection). When the connection drops, the
- *    sink reconnects with backoff for a bounded time and re-sends everything
- *    after the last durable write, so the result is byte-identical.
+ *    overwritten. libssh's sftp_* API, from sftp_sessions sessions writing in
+ *    parallel (libssh 0.10's sftp_write waits for each reply); every write
+ *    stays in memory until the remote has made it durable (fsync@openssh.com
+ *    when the server offers it, else the server's acknowledgement: the data
+ *    is then in the remote page cache and survives a dropped connection).
+ *    When a connection drops, the sink reconnects with backoff for a bounded
+ *    time and re-sends everything after the last durable write, so the
+ *    result is byte-identical.
  *  - exec: a sequential byte stream into `cat` on the remote host (for hosts
  *    without the SFTP subsystem). The sink is sequential (ops->sequential), so
  *    writers send it the flattened format; no resume.
@@ -49,6 +51,7 @@ struct ssh_target {
 	enum ssh_mode mode;
 	unsigned retry_seconds;      /* how long to try reconnecting (SFTP), default 120 */
 	unsigned timeout_seconds;    /* connect and I/O timeout, default 15 */
+	unsigned sftp_sessions;      /* SFTP sessions writing in parallel; 0: the default (2) */
 };
 
 /* Set defaults (port 22, SFTP, retry 120 s, timeout 15 s). */
@@ -119,6 +122,12 @@ void ssh_sink_stats_at_close(struct ssh_sink *s, struct ssh_sink_stats *out);
 
 /* The remote path the dump ends up at ("DIR/NAME"); valid until close. */
 const char *ssh_sink_remote_path(const struct ssh_sink *s);
+
+/* Read the remote file NAME (in the remote directory) back through SFTP and
+ * write its checksum manifest (elfcore/manifest.h) to out, which the caller
+ * commits and closes. */
+int ssh_remote_manifest(struct elfcore_ctx *ctx, const struct ssh_target *t, const char *name,
+			struct elfcore_sink *out);
 
 struct ssh_check_result {
 	char fingerprint[128];       /* "ssh-ed25519 SHA256:..." */

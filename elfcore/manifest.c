@@ -53,12 +53,6 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 	return 0;
 }
 
-struct elfcore_manifest {
-	uint64_t size, block_size, nblocks;
-	unsigned char whole[32];
-	unsigned char (*blocks)[32];
-};
-
 /* SHA-256 of the whole file, on its own thread when asked. */
 struct whole_job {
 	int fd;
@@ -97,97 +91,6 @@ out:
 	return NULL;
 }
 
-void elfcore_manifest_free(struct elfcore_manifest *m)
-{
-	if (!m)
-		return;
-	free(m->blocks);
-	free(m);
-}
-
-int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
-			     uint64_t block_size, unsigned threads, struct elfcore_manifest **out)
-{
-	struct whole_job whole = { .fd = fd };
-	struct elfcore_manifest *m = NULL;
-	EVP_MD_CTX *mc = NULL, *wc = NULL;
-	unsigned char *buf = NULL;
-	uint64_t off = 0;
-	pthread_t tid;
-	int threaded = 0, ret = 0;
-	struct stat st;
-
-	*out = NULL;
-	if (!block_size)
-		block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
-	if (block_size > MAX_BLOCK_SIZE)
-		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", block_size);
-	if (fstat(fd, &st) < 0)
-		return ec_err(ctx, -errno, "%s: %s", name, strerror(errno));
-	m = calloc(1, sizeof(*m));
-	if (m) {
-		m->size = (uint64_t)st.st_size;
-		m->block_size = block_size;
-		m->nblocks = (m->size + block_size - 1) / block_size;
-		m->blocks = malloc((m->nblocks ? m->nblocks : 1) * sizeof(*m->blocks));
-	}
-	buf = malloc(block_size < IO_CHUNK ? IO_CHUNK : block_size);
-	mc = EVP_MD_CTX_new();
-	if (!m || !m->blocks || !buf || !mc) {
-		ret = ec_err(ctx, -ENOMEM, "out of memory");
-		goto out;
-	}
-	/* Two threads: the whole-file hash reads on its own. One: both hashes
-	 * from the same reads. */
-	whole.size = m->size;
-	if (threads > 1 && !pthread_create(&tid, NULL, whole_hash, &whole))
-		threaded = 1;
-	else if (!(wc = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)) {
-		ret = ec_err(ctx, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (uint64_t nr = 0; off < m->size; nr++) {
-		uint64_t left = m->size - off;
-		size_t want = left < block_size ? (size_t)left : (size_t)block_size, got;
-
-		ret = read_at(fd, buf, want, off, &got);
-		if (!ret && got != want)
-			ret = -EIO;
-		if (ret) {
-			ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", name, off,
-			       ret == -EIO ? "file shrank while hashing" : strerror(-ret));
-			goto out_join;
-		}
-		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, got) ||
-		    !EVP_DigestFinal_ex(mc, m->blocks[nr], NULL) ||
-		    (wc && !EVP_DigestUpdate(wc, buf, got))) {
-			ret = ec_err(ctx, -EIO, "SHA-256 failed");
-			goto out_join;
-		}
-		off += got;
-	}
-	if (wc && !EVP_DigestFinal_ex(wc, whole.md, NULL))
-		whole.err = -EIO;
-out_join:
-	if (threaded)
-		pthread_join(tid, NULL);
-	if (ret)
-		goto out;
-	if (whole.err) {
-		ret = ec_err(ctx, whole.err, "%s: hashing: %s", name, strerror(-whole.err));
-		goto out;
-	}
-	memcpy(m->whole, whole.md, 32);
-	*out = m;
-	m = NULL;
-out:
-	elfcore_manifest_free(m);
-	EVP_MD_CTX_free(mc);
-	EVP_MD_CTX_free(wc);
-	free(buf);
-	return ret;
-}
-
 static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
@@ -205,28 +108,174 @@ static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	return elfcore_sink_pwrite(sink, line, (size_t)n, *off - (uint64_t)n);
 }
 
-int elfcore_manifest_save(struct elfcore_ctx *ctx, const struct elfcore_manifest *m,
-			  const char *dump_path, const char *manifest_path)
+/* Called with each block's hash, in order. */
+typedef int block_fn(void *arg, uint64_t nr, const unsigned char md[32]);
+
+/* Hash size bytes read through read(): each block to fn, the whole file to
+ * whole_md. whole NULL: the whole-file hash is updated from the same reads;
+ * else whole->fd is hashed on a thread of its own at the same time (threaded)
+ * or afterwards. */
+static int hash_dump(struct elfcore_ctx *ctx, const char *name, uint64_t size,
+		     uint64_t block_size, elfcore_manifest_read_fn *read, void *arg,
+		     struct whole_job *whole, int threaded, block_fn *fn, void *fn_arg,
+		     unsigned char whole_md[32])
 {
-	struct elfcore_sink *sink = NULL;
-	char hx[65], *name_copy = strdup(dump_path);
-	uint64_t out_off = 0;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new(), *wc = whole ? NULL : EVP_MD_CTX_new();
+	unsigned char *buf = malloc(block_size), md[32];
+	uint64_t off = 0, nr = 0;
+	pthread_t tid;
+	int ret = 0;
+
+	if (!buf || !mc || (!whole && (!wc || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)))) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (whole && threaded && pthread_create(&tid, NULL, whole_hash, whole))
+		threaded = 0;
+	while (off < size) {
+		size_t want = size - off < block_size ? (size_t)(size - off) : (size_t)block_size;
+
+		ret = read(arg, ctx, buf, want, off);
+		if (ret)
+			break;
+		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, want) ||
+		    !EVP_DigestFinal_ex(mc, md, NULL) || (wc && !EVP_DigestUpdate(wc, buf, want))) {
+			ret = ec_err(ctx, -EIO, "SHA-256 failed");
+			break;
+		}
+		ret = fn(fn_arg, nr++, md);
+		if (ret)
+			break;
+		off += want;
+	}
+	if (whole && threaded)
+		pthread_join(tid, NULL);
+	else if (whole && !ret)
+		whole_hash(whole);
+	if (ret)
+		goto out;
+	if (whole && whole->err) {
+		ret = ec_err(ctx, whole->err, "%s: hashing: %s", name, strerror(-whole->err));
+		goto out;
+	}
+	if (wc && !EVP_DigestFinal_ex(wc, whole_md, NULL)) {
+		ret = ec_err(ctx, -EIO, "SHA-256 failed");
+		goto out;
+	}
+	if (whole)
+		memcpy(whole_md, whole->md, 32);
+out:
+	EVP_MD_CTX_free(wc);
+	EVP_MD_CTX_free(mc);
+	free(buf);
+	return ret;
+}
+
+struct line_out {
+	struct elfcore_sink *sink;
+	uint64_t off;
+};
+
+static int put_block(void *arg, uint64_t nr, const unsigned char md[32])
+{
+	struct line_out *lo = arg;
+	char hx[65];
+
+	hex(md, hx);
+	return put(lo->sink, &lo->off, "block %" PRIu64 " %s\n", nr, hx);
+}
+
+static void put_header(struct line_out *lo, const char *name, uint64_t size, uint64_t block_size)
+{
+	put(lo->sink, &lo->off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n",
+	    MANIFEST_MAGIC, name, size, block_size);
+}
+
+static int put_whole(struct line_out *lo, const unsigned char md[32])
+{
+	char hx[65];
+
+	hex(md, hx);
+	return put(lo->sink, &lo->off, "sha256 %s\n", hx);
+}
+
+/* The manifest of size bytes read through read(), to sink, as it is hashed. */
+static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64_t block_size,
+		elfcore_manifest_read_fn *read, void *arg, struct whole_job *whole, int threaded,
+		struct elfcore_sink *sink)
+{
+	struct line_out lo = { .sink = sink };
+	unsigned char md[32];
 	int ret;
 
-	if (!name_copy)
-		return ec_err(ctx, -ENOMEM, "out of memory");
+	put_header(&lo, name, size, block_size);
+	ret = hash_dump(ctx, name, size, block_size, read, arg, whole, threaded, put_block, &lo, md);
+	return ret ? ret : put_whole(&lo, md);
+}
+
+struct fd_reader {
+	int fd;
+	const char *path;
+};
+
+static int fd_read(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len, uint64_t off)
+{
+	struct fd_reader *r = arg;
+	size_t got;
+	int ret = read_at(r->fd, buf, len, off, &got);
+
+	if (!ret && got != len)
+		ret = -EIO;
+	if (ret)
+		return ec_err(ctx, ret, "%s: reading at %" PRIu64 ": %s", r->path, off,
+			      ret == -EIO ? "file shrank while hashing" : strerror(-ret));
+	return 0;
+}
+
+static int check_block_size(struct elfcore_ctx *ctx, uint64_t *block_size)
+{
+	if (!*block_size)
+		*block_size = ELFCORE_MANIFEST_BLOCK_SIZE;
+	if (*block_size > MAX_BLOCK_SIZE)
+		return ec_err(ctx, -EINVAL, "manifest block size %" PRIu64 ": too large", *block_size);
+	return 0;
+}
+
+int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
+			   const char *manifest_path, uint64_t block_size, unsigned threads)
+{
+	struct whole_job whole = { .fd = -1 };
+	struct elfcore_sink *sink = NULL;
+	struct fd_reader rd = { .path = dump_path };
+	char *name_copy = NULL;
+	int ret, fd = -1;
+	struct stat st;
+
+	ret = check_block_size(ctx, &block_size);
+	if (ret)
+		return ret;
+	fd = open(dump_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		ret = ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
+		goto out;
+	}
+	name_copy = strdup(dump_path);
+	if (!name_copy) {
+		ret = ec_err(ctx, -ENOMEM, "out of memory");
+		goto out;
+	}
 	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &sink);
 	if (ret)
 		goto out;
-	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
-	    basename(name_copy), m->size, m->block_size);
-	for (uint64_t nr = 0; nr < m->nblocks; nr++) {
-		hex(m->blocks[nr], hx);
-		put(sink, &out_off, "block %" PRIu64 " %s\n", nr, hx);
-	}
-	hex(m->whole, hx);
-	put(sink, &out_off, "sha256 %s\n", hx);
-	ret = elfcore_sink_commit(sink);
+	whole.fd = rd.fd = fd;
+	whole.size = (uint64_t)st.st_size;
+	/* One thread: both hashes from the same reads. */
+	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd,
+		   threads > 1 ? &whole : NULL, threads > 1, sink);
+	if (!ret)
+		ret = elfcore_sink_commit(sink);
 out:
 	if (sink) {
 		int r = elfcore_sink_close(sink);
@@ -235,22 +284,110 @@ out:
 			ret = r;
 	}
 	free(name_copy);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
-int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
-			   const char *manifest_path, uint64_t block_size, unsigned threads)
+int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const char *name, uint64_t size,
+				  elfcore_manifest_read_fn *read, void *arg,
+				  struct elfcore_sink *out, uint64_t block_size)
 {
-	struct elfcore_manifest *m = NULL;
-	int ret, fd = open(dump_path, O_RDONLY | O_CLOEXEC);
+	int ret = check_block_size(ctx, &block_size);
 
-	if (fd < 0)
-		return ec_err(ctx, -errno, "%s: %s", dump_path, strerror(errno));
-	ret = elfcore_manifest_compute(ctx, fd, dump_path, block_size, threads, &m);
-	close(fd);
-	if (!ret)
-		ret = elfcore_manifest_save(ctx, m, dump_path, manifest_path);
-	elfcore_manifest_free(m);
+	if (!ret && (!name[0] || strchr(name, '/') || strchr(name, '\n')))
+		ret = ec_err(ctx, -EINVAL, "manifest: %s: expected a plain file name", name);
+	return ret ? ret : emit(ctx, name, size, block_size, read, arg, NULL, 0, out);
+}
+
+/* ---- in two steps: hash (e.g. while the dump is synced), then save ---- */
+
+struct elfcore_manifest {
+	uint64_t size, block_size, nblocks;
+	unsigned char whole[32];
+	unsigned char (*blocks)[32];
+};
+
+static int keep_block(void *arg, uint64_t nr, const unsigned char md[32])
+{
+	struct elfcore_manifest *m = arg;
+
+	if (nr >= m->nblocks)
+		return -EIO;           /* cannot happen: size was fixed first */
+	memcpy(m->blocks[nr], md, 32);
+	return 0;
+}
+
+void elfcore_manifest_free(struct elfcore_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->blocks);
+	free(m);
+}
+
+int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
+			     uint64_t block_size, unsigned threads, struct elfcore_manifest **out)
+{
+	struct whole_job whole = { .fd = fd };
+	struct fd_reader rd = { .fd = fd, .path = name };
+	struct elfcore_manifest *m = NULL;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	ret = check_block_size(ctx, &block_size);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st) < 0)
+		return ec_err(ctx, -errno, "%s: %s", name, strerror(errno));
+	m = calloc(1, sizeof(*m));
+	if (m) {
+		m->size = whole.size = (uint64_t)st.st_size;
+		m->block_size = block_size;
+		m->nblocks = (m->size + block_size - 1) / block_size;
+		m->blocks = malloc((m->nblocks ? m->nblocks : 1) * sizeof(*m->blocks));
+	}
+	if (!m || !m->blocks) {
+		elfcore_manifest_free(m);
+		return ec_err(ctx, -ENOMEM, "out of memory");
+	}
+	/* One thread: both hashes from the same reads. Two: the whole-file
+	 * hash reads on its own thread. */
+	ret = hash_dump(ctx, name, m->size, block_size, fd_read, &rd, threads > 1 ? &whole : NULL,
+			threads > 1, keep_block, m, m->whole);
+	if (ret)
+		elfcore_manifest_free(m);
+	else
+		*out = m;
+	return ret;
+}
+
+int elfcore_manifest_save(struct elfcore_ctx *ctx, const struct elfcore_manifest *m,
+			  const char *dump_path, const char *manifest_path)
+{
+	struct line_out lo = { 0 };
+	char *name_copy = strdup(dump_path);
+	int ret;
+
+	if (!name_copy)
+		return ec_err(ctx, -ENOMEM, "out of memory");
+	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &lo.sink);
+	if (ret)
+		goto out;
+	put_header(&lo, basename(name_copy), m->size, m->block_size);
+	for (uint64_t nr = 0; nr < m->nblocks; nr++)
+		put_block(&lo, nr, m->blocks[nr]);
+	put_whole(&lo, m->whole);
+	ret = elfcore_sink_commit(lo.sink);
+out:
+	if (lo.sink) {
+		int r = elfcore_sink_close(lo.sink);
+
+		if (!ret)
+			ret = r;
+	}
+	free(name_copy);
 	return ret;
 }
 

@@ -210,6 +210,26 @@ r = json.load(open(sys.argv[1]))
 assert r["complete"] and r["ssh"]["mode"] == "sftp" and r["ssh"]["bytes"] > 0, r
 assert r["ssh"]["throughput_mb_s"] > 0 and r["ssh"]["reconnects"] == 0, r
 PY
+# The checksum manifest goes along (hashed from the remote file, read back):
+# kdump-inspect verify checks the remote dump against it, and a flipped byte
+# is found.
+INSPECT=$O/bin/kdump-inspect
+[ "$(stat -c %a "$R/dump.sha256")" = 600 ] || fail "remote manifest: missing or mode"
+out=$("$INSPECT" verify "$R/dump" 2>&1) || fail "verify of the remote dump: $out"
+grep -q "checksum manifest matches" <<<"$out" || fail "verify did not use the manifest: $out"
+mkdir "$T/flip"
+cp "$R/dump" "$R/dump.sha256" "$T/flip/"
+flip_at=$(( $(stat -c %s "$T/flip/dump") / 2 ))
+/usr/bin/python3 - "$T/flip/dump" "$flip_at" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0x40]))
+PY
+if out=$("$INSPECT" verify "$T/flip/dump" 2>&1); then fail "verify passed a flipped byte: $out"; fi
+grep -q "1 of [0-9]* blocks differ, the first at byte $(( (flip_at >> 20) << 20 ))" <<<"$out" ||
+	fail "verify did not name the block of byte $flip_at: $out"
+rm -rf "$T/flip"
+ok "remote manifest: verify passes; a flipped byte at $flip_at is found"
 capture --ssh-mode exec "$T/vmcore" dump.flat 2>"$T/log" || { cat "$T/log"; fail "kdump-capture --ssh-mode exec"; }
 makedumpfile -R "$T/rebuilt" <"$R/dump.flat" >/dev/null 2>&1 || fail "makedumpfile -R of the exec dump"
 cmp "$T/local.kdump" "$T/rebuilt" || fail "kdump-capture exec: rebuilt dump differs"

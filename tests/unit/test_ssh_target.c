@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ssh_df.h"
 #include "ssh_sink.h"
 
 static struct elfcore_ctx *ctx;
@@ -108,6 +109,29 @@ static void test_open_rejects_names(void **state)
 	assert_int_equal(ssh_sink_open(ctx, &t, "", NULL, NULL, &ops, &s), -EINVAL);
 }
 
+/* Exec mode's --check: the remote `pwd && df -Pk .` reply. */
+static void test_parse_df(void **state)
+{
+	static const char good[] = "/srv/dumps\nFilesystem 1024-blocks Used Available Capacity "
+				   "Mounted on\n/dev/sda1 1000 400 600 40% /\n";
+	char dir[64];
+	uint64_t total = 0, avail = 0;
+
+	(void)state;
+	assert_int_equal(ssh_parse_df(good, strlen(good), dir, sizeof(dir), &total, &avail), 0);
+	assert_string_equal(dir, "/srv/dumps");
+	assert_int_equal(total, 1000 * 1024);
+	assert_int_equal(avail, 600 * 1024);
+	/* Too long for dir, cut short, not numbers, no numbers line. */
+	assert_int_equal(ssh_parse_df(good, strlen(good), dir, 5, &total, &avail), -EPROTO);
+	assert_int_equal(ssh_parse_df(good, 20, dir, sizeof(dir), &total, &avail), -EPROTO);
+	assert_int_equal(ssh_parse_df("/\nh\nfs 1 x 2\n", 14, dir, sizeof(dir), &total, &avail),
+			 -EPROTO);
+	assert_int_equal(ssh_parse_df("/\nh\n", 5, dir, sizeof(dir), &total, &avail), -EPROTO);
+	assert_int_equal(ssh_parse_df("/\nh\nfs 99999999999999999999 1 1\n", 33, dir,
+				      sizeof(dir), &total, &avail), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_open_rejects_names),
+		cmocka_unit_test(test_parse_df),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

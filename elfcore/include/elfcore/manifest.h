@@ -35,6 +35,23 @@ ELFCORE_API int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump
 				       const char *manifest_path, uint64_t block_size,
 				       unsigned threads);
 
+struct elfcore_sink;
+
+/* Read exactly len bytes of the dump at off into buf: 0, or a negative errno
+ * with a message in ctx. */
+typedef int elfcore_manifest_read_fn(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len,
+				     uint64_t off);
+
+/* The manifest of a dump that is not a local file (one on a collection host,
+ * read back through SFTP): name is its base name (no '/'), size its bytes,
+ * read() reads it in order, each byte once; the manifest goes to out, written
+ * sequentially from offset 0 (the caller commits and closes out). Returns 0
+ * or a negative errno with a message. */
+ELFCORE_API int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const char *name,
+					      uint64_t size, elfcore_manifest_read_fn *read,
+					      void *arg, struct elfcore_sink *out,
+					      uint64_t block_size);
+
 /* The same in two steps, so the hashing can run while something else waits
  * (kdump-capture hashes the dump while its fsync runs):
  * compute: hash the file open at fd (offsets 0 to its size; name is for
