@@ -1,8 +1,8 @@
 #!/bin/bash
-# bench/capture: kdump-capture against makedumpfile on the same full vmcore (not a test).
+# bench/capture/run.sh: kdump-capture against makedumpfile on the same full vmcore (not a test).
 #
-#   bench/capture [VMCORE]        default bench/data/vmcore-2g (make bench-data makes it)
-#   BENCH_REPEAT=3 bench/capture  runs per case (the median is kept)
+#   bench/capture/run.sh [VMCORE]        default bench/data/vmcore-2g (make bench-data makes it)
+#   BENCH_REPEAT=3 bench/capture/run.sh  runs per case (the median is kept)
 #
 # Cases: -l -d31, -c -d1, -E -d0, and zstd -d31 (Debian's makedumpfile has no zstd: compared
 # with its -l -d31). For each: wall time, output size and peak RSS of makedumpfile, of ours with
@@ -12,7 +12,7 @@
 # the CPU seconds (user + sys) of each run: on a shared machine the wall times of the
 # threaded runs swing with the load, the CPU time much less.
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 O=${O:-build}
 case "$O" in /*) ;; *) O="$top/$O" ;; esac
 cap="$O/bin/kdump-capture"
@@ -49,7 +49,7 @@ run_sync() {   # makedumpfile then sync of its output, timed together
 	run sh -c "$* && sync $work/out/vmcore"
 }
 
-printf 'vmcore: %s (%s bytes), %d CPUs, median of %d runs\n\n' "$vmcore" "$(stat -c %s "$vmcore")" "$ncpu" "$repeat"
+printf 'vmcore: %s (%s bytes), %d CPUs, median of %d runs\n\n' "$vmcore" "$(stat -L -c %s "$vmcore")" "$ncpu" "$repeat"
 printf '%-12s %-22s %9s %14s %9s %8s\n' case tool seconds bytes "RSS KiB" "CPU s"
 for c in "-l -d31" "-c -d1" "-E -d0" "zstd -d31"; do
 	set -- $c
@@ -75,4 +75,4 @@ for c in "-l -d31" "-c -d1" "-E -d0" "zstd -d31"; do
 		printf "%-12s vs makedumpfile without sync: %.2fx; CPU makedumpfile/ours-threads-1 %.2fx; size ours/theirs %.3f; RSS %.1f MiB\n\n",
 		"", (on > 0 ? mt / on : 0), (o1c > 0 ? mc / o1c : 0), (msz > 0 ? osz / msz : 0), rss / 1024 }'
 done
-echo "reproduce: O=$O BENCH_REPEAT=$repeat $top/bench/capture $vmcore"
+echo "reproduce: O=$O BENCH_REPEAT=$repeat $top/bench/capture/run.sh $vmcore"
