@@ -16,7 +16,7 @@ UNIT_EXTRA_OBJS_test_loader := $(LOADER_LIB_OBJS) $(O)/purgatory/blob.o
 $(O)/tests/unit/test_loader: $(LOADER_LIB_OBJS) $(O)/purgatory/blob.o
 
 # Fuzz targets of the loader's parsers (/proc/iomem, bzImage) build their sources in.
-FUZZ_EXTRA_SRCS += loader/iomem.c arch/x86/load_bzimage.c
+FUZZ_EXTRA_SRCS += loader/iomem.c loader/machine.c arch/x86/load_bzimage.c
 
 # bzImage seeds: the head of the installed kernel (not committed: it is Debian's binary).
 $(O)/fuzz/fuzz_bzimage: $(O)/fuzz/seeds/fuzz_bzimage/head
