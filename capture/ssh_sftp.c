@@ -406,16 +406,20 @@ static int chunk_ready(struct ssh_sink *s, const struct chunk *c)
 
 static int need_fsync(struct ssh_sink *s)
 {
+	int acked = 0;
+
 	if (!s->has_fsync || s->fsync_running)
 		return 0;
 	if (s->unsynced >= SYNC_INTERVAL)
 		return 1;
-	/* The writer waits: flush once everything is written. */
-	if ((s->sync_wanted || s->commit_wanted) && !s->next_send && !s->in_flight)
-		for (struct chunk *c = s->head; c; c = c->next)
-			if (c->state == CH_ACKED)
-				return 1;
-	return 0;
+	for (struct chunk *c = s->head; c && !acked; c = c->next)
+		acked = c->state == CH_ACKED;
+	if (!acked)
+		return 0;
+	/* The writer waits for everything to be written, or soon for room:
+	 * small writes fill chunk buffers long before SYNC_INTERVAL bytes. */
+	return ((s->sync_wanted || s->commit_wanted) && !s->next_send && !s->in_flight) ||
+	       s->retained >= SSH_RETAIN_CAP / 2;
 }
 
 /* The recovery barrier, under mu: the last lane to stop re-queues every
