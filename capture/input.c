@@ -195,6 +195,8 @@ void cap_input_close(struct cap_input *in)
 	in->fd = -1;
 	free(in->loads);
 	free(in->ranges);
+	free(in->pcache);
+	in->pcache = NULL;
 	elfcore_dump_close(in->dump);
 	in->loads = NULL;
 	in->ranges = NULL;
@@ -323,16 +325,10 @@ void cap_input_unmap(struct cap_window *w)
 	w->map_len = 0;
 }
 
-int cap_input_read_page(struct cap_input *in, uint64_t pfn, void *buf)
-{
-	return cap_input_read_phys(in, pfn * in->page_size, buf, in->page_size) ? -EIO : 0;
-}
-
 /* Physical reads across loads; parts no load covers read as zeros only when
  * some load covers part of the request (as makedumpfile's readpage_elf). */
-int cap_input_read_phys(void *arg, uint64_t paddr, void *buf, size_t len)
+static int read_phys_raw(struct cap_input *in, uint64_t paddr, void *buf, size_t len)
 {
-	struct cap_input *in = arg;
 	uint8_t *p = buf;
 	int covered = 0;
 
@@ -358,4 +354,37 @@ int cap_input_read_phys(void *arg, uint64_t paddr, void *buf, size_t len)
 		}
 	}
 	return covered ? 0 : -ENOENT;
+}
+
+int cap_input_read_page(struct cap_input *in, uint64_t pfn, void *buf)
+{
+	return read_phys_raw(in, pfn * in->page_size, buf, in->page_size) ? -EIO : 0;
+}
+
+/* The kernel view reads small scattered pieces (page tables, list links of
+ * the free page lists): each goes through a small cache of whole pages
+ * instead of a pread() of its own. Large reads (mem_map) go straight. */
+int cap_input_read_phys(void *arg, uint64_t paddr, void *buf, size_t len)
+{
+	struct cap_input *in = arg;
+	uint64_t pfn = paddr / in->page_size, off = paddr % in->page_size;
+	unsigned slot = (unsigned)(pfn % CAP_PHYS_CACHE);
+	uint8_t *page;
+
+	if (len > in->page_size / 8 || off + len > in->page_size)
+		return read_phys_raw(in, paddr, buf, len);
+	if (!in->pcache) {
+		in->pcache = malloc((size_t)CAP_PHYS_CACHE * in->page_size);
+		if (!in->pcache)
+			return read_phys_raw(in, paddr, buf, len);
+	}
+	page = in->pcache + (size_t)slot * in->page_size;
+	if (in->pcache_tag[slot] != pfn + 1) {
+		in->pcache_tag[slot] = 0;
+		if (read_phys_raw(in, pfn * in->page_size, page, in->page_size))
+			return read_phys_raw(in, paddr, buf, len);   /* partly unreadable */
+		in->pcache_tag[slot] = pfn + 1;
+	}
+	memcpy(buf, page + off, len);
+	return 0;
 }

@@ -22,6 +22,8 @@ struct cap_load {
 	uint64_t paddr, vaddr, filesz, memsz, offset;
 };
 
+#define CAP_PHYS_CACHE 64
+
 struct cap_input {
 	struct elfcore_ctx *ctx;
 	const char *path;
@@ -40,6 +42,10 @@ struct cap_input {
 	struct elfcore_mem_range *ranges;
 	size_t nranges;
 	unsigned ncpus;               /* NT_PRSTATUS notes */
+	/* cap_input_read_phys()'s cache of whole pages (the kernel view's
+	 * thread only): slot i holds pfn tag[i] - 1 (0: empty). */
+	uint8_t *pcache;
+	uint64_t pcache_tag[CAP_PHYS_CACHE];
 	/* Tests: pfns [eio_start, eio_end) read as -EIO, as bad memory does in
 	 * /proc/vmcore (set from KDUMP_CAPTURE_TEST_EIO=START-END). */
 	uint64_t eio_start, eio_end;
@@ -77,7 +83,8 @@ uint64_t cap_input_run(const struct cap_input *in, uint64_t pfn, uint64_t max);
 /* Copy one page (zero-filling the parts no load holds). -EIO on read error. */
 int cap_input_read_page(struct cap_input *in, uint64_t pfn, void *buf);
 
-/* Read physical memory for the kernel view (elfcore_kernel_open_mem). */
+/* Read physical memory for the kernel view (elfcore_kernel_open_mem); not
+ * thread-safe (a cache for small reads): workers use cap_input_read_page(). */
 int cap_input_read_phys(void *arg, uint64_t paddr, void *buf, size_t len);
 
 #endif

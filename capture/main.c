@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,74 @@ static double now(void)
 
 /* ---- files beside the dump ---- */
 
+/* The checksum manifest is hashed on a thread of its own from the moment the
+ * dump's content is final, while the main thread fsyncs and renames it:
+ * hashing wants the CPU, the fsync waits for the disk. */
+struct manifest_job {
+	pthread_t tid;
+	int started, fd, ret;
+	unsigned threads;
+	const char *name;
+	struct elfcore_ctx *ctx;      /* the thread's own */
+	struct elfcore_manifest *m;
+	double seconds;
+	char msg[256];                /* why it could not start */
+};
+
+static void *manifest_main(void *arg)
+{
+	struct manifest_job *j = arg;
+	double t = now();
+
+	j->ret = elfcore_manifest_compute(j->ctx, j->fd, j->name, 0, j->threads, &j->m);
+	j->seconds = now() - t;
+	return NULL;
+}
+
+/* Start hashing what sink holds; without a thread, manifest_finish() hashes. */
+static void manifest_start(struct manifest_job *j, struct elfcore_sink *sink, const char *name,
+			   unsigned threads)
+{
+	memset(j, 0, sizeof(*j));
+	j->name = name;
+	j->threads = threads;
+	j->ctx = elfcore_ctx_new();
+	j->fd = j->ctx ? elfcore_sink_open_read(sink) : -ENOMEM;
+	if (j->fd < 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", j->ctx ? elfcore_ctx_error(elfcore_sink_ctx(sink)) :
+			 "out of memory");
+	else if (!pthread_create(&j->tid, NULL, manifest_main, j))
+		j->started = 1;
+}
+
+/* Wait for the hashes and, when save, write them to manifest_path; messages
+ * go to ctx. */
+static int manifest_finish(struct manifest_job *j, struct elfcore_ctx *ctx, int save,
+			   const char *manifest_path)
+{
+	int ret;
+
+	if (j->started)
+		pthread_join(j->tid, NULL);
+	else if (save && j->fd >= 0)
+		manifest_main(j);
+	else
+		j->ret = j->fd < 0 ? j->fd : 0;
+	ret = j->ret;
+	if (ret)
+		elfcore_ctx_set_error(ctx, ret, "%s", j->msg[0] ? j->msg : elfcore_ctx_error(j->ctx));
+	else if (save)
+		ret = elfcore_manifest_save(ctx, j->m, j->name, manifest_path);
+	if (j->fd >= 0)
+		close(j->fd);
+	elfcore_manifest_free(j->m);
+	elfcore_ctx_free(j->ctx);
+	j->fd = -1;
+	j->m = NULL;
+	j->ctx = NULL;
+	return ret;
+}
+
 struct seq_sink {
 	struct elfcore_sink *sink;
 	uint64_t off;
@@ -376,6 +445,7 @@ struct report {
 	const char *filter_note;
 	const char *dmesg;
 	const struct ssh_sink_stats *ssh;   /* --ssh: the network side of the dump */
+	double manifest_hash;         /* seconds of hashing, overlapped with finish_sync */
 };
 
 static void json_str(FILE *f, const char *s)
@@ -442,10 +512,11 @@ static int fill_report(void *arg, struct seq_sink *s)
 	fprintf(f, "  \"seconds\": %.3f,\n  \"throughput_mb_s\": %.1f,\n", r->seconds,
 		r->seconds > 0 ? (double)in_bytes / r->seconds / 1e6 : 0.0);
 	fprintf(f, "  \"phases\": {\"open\": %.3f, \"dmesg\": %.3f, \"filter_setup\": %.3f, "
-		"\"scan\": %.3f, \"write\": %.3f, \"finish_sync\": %.3f, \"manifest\": %.3f},\n",
+		"\"scan\": %.3f, \"write\": %.3f, \"finish_sync\": %.3f, \"manifest\": %.3f, "
+		"\"manifest_hash\": %.3f},\n",
 		r->tm[0], r->tm[1] - r->tm[0], r->tm[2] - r->tm[1], ps->scan_seconds,
 		ps->write_seconds, r->tm[3] - r->tm[2] - ps->scan_seconds - ps->write_seconds,
-		r->tm[4] - r->tm[3]);
+		r->tm[4] - r->tm[3], r->manifest_hash);
 	if (r->ssh) {
 		fprintf(f, "  \"ssh\": {\"host\": ");
 		json_str(f, r->o->ssh.host);
@@ -603,6 +674,8 @@ int main(int argc, char **argv)
 	char uts[6][65];
 	int ret, rc = EXIT_FAIL, committed = 0;
 	double t0 = now(), tm[5] = { 0 };
+	struct manifest_job mj = { .fd = -1 };
+	int want_manifest;
 	struct stat st;
 	unsigned level;
 	struct ssh_sink_stats sshst = { 0 };
@@ -759,6 +832,9 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = elfcore_writer_finish(w);
 	elfcore_writer_stats(w, &ws);
+	want_manifest = o.out_path && !o.use_ssh && !o.no_manifest;
+	if (!ret && want_manifest)
+		manifest_start(&mj, sink, o.out_path, o.threads > 1 ? 2 : 1);
 	if (!ret)
 		ret = elfcore_sink_commit(sink);
 	if (ret) {
@@ -799,18 +875,18 @@ int main(int argc, char **argv)
 			else
 				cap_progress_msg(prog, "checksum manifest written to %s on %s",
 						 manifest_path, o.ssh.host);
-		} else if (o.out_path && !o.no_manifest &&
-		    elfcore_manifest_write(ctx, o.out_path, manifest_path, 0, o.threads > 1 ? 2 : 1)) {
+		} else if (want_manifest && manifest_finish(&mj, ctx, 1, manifest_path))
 			cap_progress_msg(prog, "warning: manifest: %s", elfcore_ctx_error(ctx));
-		}
 		tm[4] = now() - t0;
 	}
+	if (mj.fd >= 0)
+		manifest_finish(&mj, ctx, 0, NULL);       /* the dump failed: no manifest */
 	if (report_path && !o.no_report) {
 		struct report r = {
 			.o = &o, .in = &in, .ps = &ps, .ws = &ws, .seconds = now() - t0, .tm = tm,
 			.out_bytes = ws.bytes, .complete = committed, .error = errbuf,
 			.filter_note = filter_note, .dmesg = dmesg_state,
-			.ssh = o.use_ssh ? &sshst : NULL,
+			.ssh = o.use_ssh ? &sshst : NULL, .manifest_hash = mj.seconds,
 		};
 
 		if (write_small_file(ctx, o.use_ssh ? &o.ssh : NULL, report_path, fill_report, &r))

@@ -108,18 +108,22 @@ static int put(struct elfcore_sink *sink, uint64_t *off, const char *fmt, ...)
 	return elfcore_sink_pwrite(sink, line, (size_t)n, *off - (uint64_t)n);
 }
 
-/* The manifest of size bytes read through read(), to sink. whole NULL: the
- * whole-file hash is updated from the same reads; else whole->fd is hashed
- * on a thread of its own at the same time (threaded) or afterwards. */
-static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64_t block_size,
-		elfcore_manifest_read_fn *read, void *arg, struct whole_job *whole, int threaded,
-		struct elfcore_sink *sink)
+/* Called with each block's hash, in order. */
+typedef int block_fn(void *arg, uint64_t nr, const unsigned char md[32]);
+
+/* Hash size bytes read through read(): each block to fn, the whole file to
+ * whole_md. whole NULL: the whole-file hash is updated from the same reads;
+ * else whole->fd is hashed on a thread of its own at the same time (threaded)
+ * or afterwards. */
+static int hash_dump(struct elfcore_ctx *ctx, const char *name, uint64_t size,
+		     uint64_t block_size, elfcore_manifest_read_fn *read, void *arg,
+		     struct whole_job *whole, int threaded, block_fn *fn, void *fn_arg,
+		     unsigned char whole_md[32])
 {
 	EVP_MD_CTX *mc = EVP_MD_CTX_new(), *wc = whole ? NULL : EVP_MD_CTX_new();
 	unsigned char *buf = malloc(block_size), md[32];
-	uint64_t off = 0, out_off = 0, nr = 0;
+	uint64_t off = 0, nr = 0;
 	pthread_t tid;
-	char hx[65];
 	int ret = 0;
 
 	if (!buf || !mc || (!whole && (!wc || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)))) {
@@ -128,8 +132,6 @@ static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64
 	}
 	if (whole && threaded && pthread_create(&tid, NULL, whole_hash, whole))
 		threaded = 0;
-	put(sink, &out_off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n", MANIFEST_MAGIC,
-	    name, size, block_size);
 	while (off < size) {
 		size_t want = size - off < block_size ? (size_t)(size - off) : (size_t)block_size;
 
@@ -141,8 +143,9 @@ static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64
 			ret = ec_err(ctx, -EIO, "SHA-256 failed");
 			break;
 		}
-		hex(md, hx);
-		put(sink, &out_off, "block %" PRIu64 " %s\n", nr++, hx);
+		ret = fn(fn_arg, nr++, md);
+		if (ret)
+			break;
 		off += want;
 	}
 	if (whole && threaded)
@@ -155,17 +158,59 @@ static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64
 		ret = ec_err(ctx, whole->err, "%s: hashing: %s", name, strerror(-whole->err));
 		goto out;
 	}
-	if (wc && !EVP_DigestFinal_ex(wc, md, NULL)) {
+	if (wc && !EVP_DigestFinal_ex(wc, whole_md, NULL)) {
 		ret = ec_err(ctx, -EIO, "SHA-256 failed");
 		goto out;
 	}
-	hex(whole ? whole->md : md, hx);
-	ret = put(sink, &out_off, "sha256 %s\n", hx);
+	if (whole)
+		memcpy(whole_md, whole->md, 32);
 out:
 	EVP_MD_CTX_free(wc);
 	EVP_MD_CTX_free(mc);
 	free(buf);
 	return ret;
+}
+
+struct line_out {
+	struct elfcore_sink *sink;
+	uint64_t off;
+};
+
+static int put_block(void *arg, uint64_t nr, const unsigned char md[32])
+{
+	struct line_out *lo = arg;
+	char hx[65];
+
+	hex(md, hx);
+	return put(lo->sink, &lo->off, "block %" PRIu64 " %s\n", nr, hx);
+}
+
+static void put_header(struct line_out *lo, const char *name, uint64_t size, uint64_t block_size)
+{
+	put(lo->sink, &lo->off, "%s\nfile %s\nsize %" PRIu64 "\nblock-size %" PRIu64 "\n",
+	    MANIFEST_MAGIC, name, size, block_size);
+}
+
+static int put_whole(struct line_out *lo, const unsigned char md[32])
+{
+	char hx[65];
+
+	hex(md, hx);
+	return put(lo->sink, &lo->off, "sha256 %s\n", hx);
+}
+
+/* The manifest of size bytes read through read(), to sink, as it is hashed. */
+static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64_t block_size,
+		elfcore_manifest_read_fn *read, void *arg, struct whole_job *whole, int threaded,
+		struct elfcore_sink *sink)
+{
+	struct line_out lo = { .sink = sink };
+	unsigned char md[32];
+	int ret;
+
+	put_header(&lo, name, size, block_size);
+	ret = hash_dump(ctx, name, size, block_size, read, arg, whole, threaded, put_block, &lo, md);
+	return ret ? ret : put_whole(&lo, md);
 }
 
 struct fd_reader {
@@ -226,8 +271,9 @@ int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
 		goto out;
 	whole.fd = rd.fd = fd;
 	whole.size = (uint64_t)st.st_size;
-	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd, &whole,
-		   threads > 1, sink);
+	/* One thread: both hashes from the same reads. */
+	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd,
+		   threads > 1 ? &whole : NULL, threads > 1, sink);
 	if (!ret)
 		ret = elfcore_sink_commit(sink);
 out:
@@ -252,6 +298,97 @@ int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const char *name, uin
 	if (!ret && (!name[0] || strchr(name, '/') || strchr(name, '\n')))
 		ret = ec_err(ctx, -EINVAL, "manifest: %s: expected a plain file name", name);
 	return ret ? ret : emit(ctx, name, size, block_size, read, arg, NULL, 0, out);
+}
+
+/* ---- in two steps: hash (e.g. while the dump is synced), then save ---- */
+
+struct elfcore_manifest {
+	uint64_t size, block_size, nblocks;
+	unsigned char whole[32];
+	unsigned char (*blocks)[32];
+};
+
+static int keep_block(void *arg, uint64_t nr, const unsigned char md[32])
+{
+	struct elfcore_manifest *m = arg;
+
+	if (nr >= m->nblocks)
+		return -EIO;           /* cannot happen: size was fixed first */
+	memcpy(m->blocks[nr], md, 32);
+	return 0;
+}
+
+void elfcore_manifest_free(struct elfcore_manifest *m)
+{
+	if (!m)
+		return;
+	free(m->blocks);
+	free(m);
+}
+
+int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
+			     uint64_t block_size, unsigned threads, struct elfcore_manifest **out)
+{
+	struct whole_job whole = { .fd = fd };
+	struct fd_reader rd = { .fd = fd, .path = name };
+	struct elfcore_manifest *m = NULL;
+	struct stat st;
+	int ret;
+
+	*out = NULL;
+	ret = check_block_size(ctx, &block_size);
+	if (ret)
+		return ret;
+	if (fstat(fd, &st) < 0)
+		return ec_err(ctx, -errno, "%s: %s", name, strerror(errno));
+	m = calloc(1, sizeof(*m));
+	if (m) {
+		m->size = whole.size = (uint64_t)st.st_size;
+		m->block_size = block_size;
+		m->nblocks = (m->size + block_size - 1) / block_size;
+		m->blocks = malloc((m->nblocks ? m->nblocks : 1) * sizeof(*m->blocks));
+	}
+	if (!m || !m->blocks) {
+		elfcore_manifest_free(m);
+		return ec_err(ctx, -ENOMEM, "out of memory");
+	}
+	/* One thread: both hashes from the same reads. Two: the whole-file
+	 * hash reads on its own thread. */
+	ret = hash_dump(ctx, name, m->size, block_size, fd_read, &rd, threads > 1 ? &whole : NULL,
+			threads > 1, keep_block, m, m->whole);
+	if (ret)
+		elfcore_manifest_free(m);
+	else
+		*out = m;
+	return ret;
+}
+
+int elfcore_manifest_save(struct elfcore_ctx *ctx, const struct elfcore_manifest *m,
+			  const char *dump_path, const char *manifest_path)
+{
+	struct line_out lo = { 0 };
+	char *name_copy = strdup(dump_path);
+	int ret;
+
+	if (!name_copy)
+		return ec_err(ctx, -ENOMEM, "out of memory");
+	ret = elfcore_sink_open_file(ctx, manifest_path, 0, &lo.sink);
+	if (ret)
+		goto out;
+	put_header(&lo, basename(name_copy), m->size, m->block_size);
+	for (uint64_t nr = 0; nr < m->nblocks; nr++)
+		put_block(&lo, nr, m->blocks[nr]);
+	put_whole(&lo, m->whole);
+	ret = elfcore_sink_commit(lo.sink);
+out:
+	if (lo.sink) {
+		int r = elfcore_sink_close(lo.sink);
+
+		if (!ret)
+			ret = r;
+	}
+	free(name_copy);
+	return ret;
 }
 
 /* ---- verification ---- */

@@ -128,6 +128,13 @@ int elfcore_sink_sequential(const struct elfcore_sink *sink)
 	return sink->ops->sequential;
 }
 
+int elfcore_sink_open_read(struct elfcore_sink *sink)
+{
+	if (!sink->ops->open_read)
+		return ec_err(sink->ctx, -ENOTSUP, "sink: this output cannot be read back");
+	return sink->ops->open_read(sink->priv, sink->ctx);
+}
+
 struct elfcore_ctx *elfcore_sink_ctx(const struct elfcore_sink *sink)
 {
 	return sink->ctx;

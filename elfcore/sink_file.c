@@ -179,7 +179,19 @@ static int file_close(void *priv, struct elfcore_ctx *ctx)
 	return ret;
 }
 
+static int file_open_read(void *priv, struct elfcore_ctx *ctx)
+{
+	struct file_sink *f = priv;
+	const char *name = f->tmp ? f->tmp : f->path;
+	int fd = open(name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ec_err(ctx, -errno, "%s: %s", name, strerror(errno));
+	return fd;
+}
+
 static const struct elfcore_sink_ops file_ops = {
+	.open_read = file_open_read,
 	.pwrite = file_pwrite,
 	.sync = file_sync,
 	.close = file_close,

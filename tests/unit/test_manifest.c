@@ -99,6 +99,43 @@ static void test_roundtrip(void **state)
 	assert_int_equal(elfcore_manifest_write(ctx, dump, man, 4096, 1), -EEXIST);
 }
 
+/* compute + save, as kdump-capture does (hashing an open descriptor under
+ * another name), one thread and two, write the same manifest as
+ * elfcore_manifest_write(). */
+static void test_compute_save(void **state)
+{
+	struct elfcore_manifest *m = NULL;
+	char man2[4300], expect[65536];
+	int fd;
+
+	write_file(dump, data, sizeof(data));
+	unlink(man);
+	assert_int_equal(elfcore_manifest_write(ctx, dump, man, 4096, 1), 0);
+	snprintf(expect, sizeof(expect), "%s", read_text(man));
+	snprintf(man2, sizeof(man2), "%s.2", man);
+	for (unsigned threads = 1; threads <= 2; threads++) {
+		fd = open(dump, O_RDONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(elfcore_manifest_compute(ctx, fd, "tmpname", 4096, threads, &m), 0);
+		close(fd);
+		assert_int_equal(elfcore_manifest_save(ctx, m, dump, man2), 0);
+		elfcore_manifest_free(m);
+		assert_string_equal(read_text(man2), expect);
+		assert_int_equal(elfcore_manifest_verify(ctx, man2, dump, NULL), 0);
+		unlink(man2);
+	}
+	/* an empty file: no blocks, the hash of nothing */
+	write_file(dump, data, 0);
+	fd = open(dump, O_RDONLY);
+	assert_int_equal(elfcore_manifest_compute(ctx, fd, "empty", 0, 1, &m), 0);
+	close(fd);
+	assert_int_equal(elfcore_manifest_save(ctx, m, dump, man2), 0);
+	elfcore_manifest_free(m);
+	assert_non_null(strstr(read_text(man2), "size 0\n"));
+	assert_int_equal(elfcore_manifest_verify(ctx, man2, dump, NULL), 0);
+	unlink(man2);
+}
+
 static void test_damage(void **state)
 {
 	struct elfcore_manifest_result res;
@@ -158,6 +195,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_compute_save),
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_malformed),
 	};

@@ -52,6 +52,20 @@ ELFCORE_API int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const cha
 					      void *arg, struct elfcore_sink *out,
 					      uint64_t block_size);
 
+/* The same in two steps, so the hashing can run while something else waits
+ * (kdump-capture hashes the dump while its fsync runs):
+ * compute: hash the file open at fd (offsets 0 to its size; name is for
+ * messages) into *out (freed with elfcore_manifest_free());
+ * save: write the manifest of the dump at dump_path (its base name is
+ * recorded) to manifest_path, as elfcore_manifest_write() does. */
+struct elfcore_manifest;
+ELFCORE_API int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
+					 uint64_t block_size, unsigned threads,
+					 struct elfcore_manifest **out);
+ELFCORE_API int elfcore_manifest_save(struct elfcore_ctx *ctx, const struct elfcore_manifest *m,
+				      const char *dump_path, const char *manifest_path);
+ELFCORE_API void elfcore_manifest_free(struct elfcore_manifest *m);
+
 struct elfcore_manifest_result {
 	uint64_t size;              /* bytes the manifest announces */
 	uint64_t actual_size;       /* bytes of the dump file */

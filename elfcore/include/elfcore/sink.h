@@ -39,6 +39,9 @@ struct elfcore_sink_ops {
 	/* Optional: called by elfcore_sink_close() before close when the sink was
 	 * never committed (discard or mark the partial output). */
 	int (*abort)(void *priv, struct elfcore_ctx *ctx);
+	/* Optional: a new read-only file descriptor of what was written so far
+	 * (the caller closes it), or a negative errno. */
+	int (*open_read)(void *priv, struct elfcore_ctx *ctx);
 };
 
 /* Wrap a backend; ops must outlive the sink, priv belongs to it afterwards
@@ -58,6 +61,10 @@ ELFCORE_API int elfcore_sink_error(const struct elfcore_sink *sink);
 ELFCORE_API uint64_t elfcore_sink_size(const struct elfcore_sink *sink);
 /* Whether writes must be sequential (see elfcore_sink_ops.sequential). */
 ELFCORE_API int elfcore_sink_sequential(const struct elfcore_sink *sink);
+/* A new read-only descriptor of the output as written so far (file sinks:
+ * the temporary file before commit), e.g. to checksum it while commit syncs
+ * it; the caller closes it. -ENOTSUP with a message for other backends. */
+ELFCORE_API int elfcore_sink_open_read(struct elfcore_sink *sink);
 /* The context the sink reports into. */
 ELFCORE_API struct elfcore_ctx *elfcore_sink_ctx(const struct elfcore_sink *sink);
 /* Abort unless committed, close the backend; returns the sticky error, the

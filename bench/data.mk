@@ -1,7 +1,6 @@
-# Benchmark data and the capture benchmark (not part of make check).
+# Benchmark data (not part of make check; bench/capture/run.sh and bench/inspect/run.sh use it):
 #   make bench-data      a raw /proc/vmcore of a 2048M lab guest: bench/data/vmcore-2g (git-ignored)
-#   make bench-capture   bench/capture on it
-.PHONY: bench-data bench-capture
+.PHONY: bench-data
 bench-data: bench/data/vmcore-2g
 
 bench/data/vmcore-2g:
@@ -12,8 +11,3 @@ bench/data/vmcore-2g:
 		--capture-cmd 'cp $$VMCORE $$OUT/vmcore.raw && makedumpfile -l -d 31 $$VMCORE $$OUT/vmcore' \
 		bench/data/lab-2g
 	$(Q)mv bench/data/lab-2g/out/vmcore.raw $@ && rm -rf bench/data/lab-2g/out
-
-bench-capture: all
-	$(Q)O=$(O) bench/capture
-
-bench: bench-capture

@@ -1,7 +1,7 @@
 #!/bin/bash
-# bench/ssh: throughput of the SSH sink against OpenSSH's pipe, one run.
+# bench/ssh/run.sh: throughput of the SSH sink against OpenSSH's pipe, one run.
 #
-#   bench/ssh [SIZE]        SIZE of the input (default 2G; any `head -c` size)
+#   bench/ssh/run.sh [SIZE]        SIZE of the input (default 2G; any `head -c` size)
 #
 # Starts a private sshd on 127.0.0.1 (tests/e2e/sshd.sh) and writes into
 # /dev/shm so that the disk is not what is measured. Cases, same input:
@@ -17,7 +17,7 @@
 #   makedumpfile makedumpfile -F -l -d 31 VMCORE | ssh HOST 'cat > f'
 # Prints MB/s per case and the ratio sink / openssh (target >= 0.9).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 O=${O:-build}
 SIZE=${1:-2G}
 PUT=$O/tests/ssh-put

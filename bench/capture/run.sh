@@ -1,0 +1,78 @@
+#!/bin/bash
+# bench/capture/run.sh: kdump-capture against makedumpfile on the same full vmcore (not a test).
+#
+#   bench/capture/run.sh [VMCORE]        default bench/data/vmcore-2g (make bench-data makes it)
+#   BENCH_REPEAT=3 bench/capture/run.sh  runs per case (the median is kept)
+#
+# Cases: -l -d31, -c -d1, -E -d0, and zstd -d31 (Debian's makedumpfile has no zstd: compared
+# with its -l -d31). For each: wall time, output size and peak RSS of makedumpfile, of ours with
+# --threads 1 and with --threads N (online CPUs); then the ratios. kdump-capture fsyncs its
+# output (a dump must be durable); makedumpfile does not, so its time is also shown with a
+# `sync` of its output added ("+sync"), the comparison that counts. Besides the wall time,
+# the CPU seconds (user + sys) of each run: on a shared machine the wall times of the
+# threaded runs swing with the load, the CPU time much less.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+O=${O:-build}
+case "$O" in /*) ;; *) O="$top/$O" ;; esac
+cap="$O/bin/kdump-capture"
+vmcore=${1:-$top/bench/data/vmcore-2g}
+repeat=${BENCH_REPEAT:-3}
+ncpu=$(nproc)
+[ -x "$cap" ] || { echo "bench/capture: build first (make)"; exit 2; }
+[ -r "$vmcore" ] || { echo "bench/capture: no $vmcore (make bench-data)"; exit 2; }
+command -v makedumpfile >/dev/null || { echo "bench/capture: makedumpfile missing"; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-capture.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cat "$vmcore" >/dev/null          # both tools read it from the page cache
+
+# Ours runs with --free-pages buddy: the same page set as makedumpfile (the default also
+# leaves out the free pages on per-CPU lists, doc/design.md), so both do the same work.
+# run NAME CMD...: median wall seconds, size, peak RSS (KiB), median CPU seconds over
+# $repeat runs -> "t size rss cpu"
+run() {
+	local out=$work/out ts=() cs=() t size rss u s i
+	for ((i = 0; i < repeat; i++)); do
+		rm -rf "$out" && mkdir -p "$out"
+		sync
+		/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+			{ echo "bench/capture: failed: $* ($(tail -1 "$work/err"))" >&2; echo "0 0 0 0"; return; }
+		read -r t rss u s <"$work/time"
+		ts+=("$t")
+		cs+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
+	done
+	size=$(stat -c %s "$out/vmcore")
+	t=$(printf '%s\n' "${ts[@]}" | sort -n | sed -n "$(((repeat + 1) / 2))p")
+	echo "$t $size $rss $(printf '%s\n' "${cs[@]}" | sort -n | sed -n "$(((repeat + 1) / 2))p")"
+}
+run_sync() {   # makedumpfile then sync of its output, timed together
+	run sh -c "$* && sync $work/out/vmcore"
+}
+
+printf 'vmcore: %s (%s bytes), %d CPUs, median of %d runs\n\n' "$vmcore" "$(stat -L -c %s "$vmcore")" "$ncpu" "$repeat"
+printf '%-12s %-22s %9s %14s %9s %8s\n' case tool seconds bytes "RSS KiB" "CPU s"
+for c in "-l -d31" "-c -d1" "-E -d0" "zstd -d31"; do
+	set -- $c
+	flag=$1 level=${2#-d}
+	mflag=$flag ours=$flag
+	[ "$flag" = zstd ] && mflag=-l ours=-z
+	m=$(run makedumpfile $mflag -d "$level" "$vmcore" "$work/out/vmcore")
+	ms=$(run_sync makedumpfile $mflag -d "$level" "$vmcore" "$work/out/vmcore")
+	o1=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads 1 --no-dmesg --no-report --no-manifest "$vmcore" "$work/out/vmcore")
+	on=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads "$ncpu" --no-dmesg --no-report --no-manifest "$vmcore" "$work/out/vmcore")
+	oa=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads "$ncpu" "$vmcore" "$work/out/vmcore")
+	printf '%-12s %-22s %9s %14s %9s %8s\n' "$c" "makedumpfile $mflag" $m
+	printf '%-12s %-22s %9s %14s %9s %8s\n' "" "makedumpfile +sync" $ms
+	printf '%-12s %-22s %9s %14s %9s %8s\n' "" "ours --threads 1" $o1
+	printf '%-12s %-22s %9s %14s %9s %8s\n' "" "ours --threads $ncpu" $on
+	printf '%-12s %-22s %9s %14s %9s %8s\n' "" "ours + dmesg,manifest" $oa
+	read -r mt msz _ mc <<<"$m"; read -r mst _ _ _ <<<"$ms"; read -r o1t _ _ o1c <<<"$o1"
+	read -r ont onsz onrss _ <<<"$on"; read -r oat _ _ _ <<<"$oa"
+	awk -v mt="$mt" -v mst="$mst" -v o1="$o1t" -v on="$ont" -v oa="$oat" -v msz="$msz" -v osz="$onsz" \
+		-v rss="$onrss" -v mc="$mc" -v o1c="$o1c" \
+		'BEGIN { printf "%-12s speed vs makedumpfile +sync: threads %d %.2fx, threads 1 %.2fx, with dmesg+manifest %.2fx\n",
+		"", '"$ncpu"', (on > 0 ? mst / on : 0), (o1 > 0 ? mst / o1 : 0), (oa > 0 ? mst / oa : 0);
+		printf "%-12s vs makedumpfile without sync: %.2fx; CPU makedumpfile/ours-threads-1 %.2fx; size ours/theirs %.3f; RSS %.1f MiB\n\n",
+		"", (on > 0 ? mt / on : 0), (o1c > 0 ? mc / o1c : 0), (msz > 0 ? osz / msz : 0), rss / 1024 }'
+done
+echo "reproduce: O=$O BENCH_REPEAT=$repeat $top/bench/capture/run.sh $vmcore"
