@@ -12,19 +12,14 @@
  * PT_LOAD header is written when its segment closes, and refreshed at every
  * cycle so that an interrupted dump stays readable up to where it stopped.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfcore/corehdr.h"
 #include "writer_priv.h"
 
-#define EHDR_SIZE 64
-#define PHDR_SIZE 56
-#define PT_LOAD_T 1
-#define PT_NOTE_T 4
-#define SHDR_SIZE 64
-#define PN_XNUM 0xffff                /* e_phnum escape: the count is in section 0's sh_info */
-#define ELF_MAX_PHNUM 0xfffffffeull   /* sh_info is 32 bits */
 #define DUMP_ELF_INCOMPLETE 0x1       /* e_flags, as makedumpfile */
 #define DEFAULT_MIN_GAP 256           /* makedumpfile's PFN_EXCLUDED */
 
@@ -40,7 +35,6 @@ struct elf_track {
 struct elf_state {
 	uint64_t min_gap;
 	struct elf_track plan, cur;
-	uint64_t off_shdr;                /* section 0 when e_phnum overflows, else 0 */
 	uint64_t off_notes, off_data, data_pos;
 	/* The open segment (cur.segments - 1 is its PT_LOAD index). */
 	uint64_t seg_paddr, seg_vaddr, seg_off, seg_size;
@@ -122,73 +116,79 @@ static int elf_plan(struct elfcore_writer *w, uint64_t start, uint64_t n, const 
 	return 0;
 }
 
-static int write_ehdr(struct elfcore_writer *w, int complete)
+/* The ELF header as it stands: 1 PT_NOTE + the planned PT_LOADs. */
+static void core_hdr(struct elfcore_writer *w, int complete, struct elfcore_corehdr *h)
 {
 	struct elf_state *e = w->priv;
-	unsigned char h[EHDR_SIZE] = { 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LSB */, 1 };
 
-	ec_put16(h + 16, 4);                                 /* ET_CORE */
-	ec_put16(h + 18, w->o.elf_machine ? w->o.elf_machine : 62 /* EM_X86_64 */);
-	ec_put32(h + 20, 1);                                 /* EV_CURRENT */
-	ec_put64(h + 32, EHDR_SIZE);                         /* e_phoff */
-	ec_put32(h + 48, complete ? 0 : DUMP_ELF_INCOMPLETE);
-	ec_put16(h + 52, EHDR_SIZE);
-	ec_put16(h + 54, PHDR_SIZE);
-	if (e->off_shdr) {
-		ec_put64(h + 40, e->off_shdr);                /* e_shoff */
-		ec_put16(h + 56, PN_XNUM);
-		ec_put16(h + 58, SHDR_SIZE);
-		ec_put16(h + 60, 1);                          /* e_shnum: section 0 only */
-	} else {
-		ec_put16(h + 56, (uint16_t)(1 + e->plan.segments));
-	}
-	return ec_writer_pwrite(w, h, sizeof(h), 0);
+	memset(h, 0, sizeof(*h));
+	h->size = sizeof(*h);
+	h->machine = w->o.elf_machine;
+	h->flags = complete ? 0 : DUMP_ELF_INCOMPLETE;
+	h->phnum = 1 + e->plan.segments;
+}
+
+static int write_ehdr(struct elfcore_writer *w, int complete)
+{
+	struct elfcore_corehdr h;
+	unsigned char b[sizeof(Elf64_Ehdr)];
+	int ret;
+
+	core_hdr(w, complete, &h);
+	if ((ret = elfcore_corehdr_ehdr(w->ctx, &h, b, sizeof(b))) < 0)
+		return ec_writer_fail(w, ret);
+	return ec_writer_pwrite(w, b, sizeof(b), 0);
 }
 
 static int write_phdr(struct elfcore_writer *w, uint64_t index, uint32_t type, uint64_t off,
 		      uint64_t vaddr, uint64_t paddr, uint64_t size)
 {
-	unsigned char p[PHDR_SIZE];
+	Elf64_Phdr ph = {
+		.p_type = type,
+		.p_flags = type == PT_LOAD ? PF_R | PF_W | PF_X : 0,    /* as the kernel's */
+		.p_offset = off,
+		.p_vaddr = vaddr,
+		.p_paddr = paddr,
+		.p_filesz = size,
+		.p_memsz = size,
+	};
+	unsigned char b[sizeof(Elf64_Phdr)];
+	int ret;
 
-	memset(p, 0, sizeof(p));
-	ec_put32(p, type);
-	ec_put32(p + 4, type == PT_LOAD_T ? 7 : 0);          /* RWX, as the kernel's */
-	ec_put64(p + 8, off);
-	ec_put64(p + 16, vaddr);
-	ec_put64(p + 24, paddr);
-	ec_put64(p + 32, size);
-	ec_put64(p + 40, size);
-	return ec_writer_pwrite(w, p, sizeof(p), EHDR_SIZE + index * PHDR_SIZE);
+	if ((ret = elfcore_corehdr_phdr(w->ctx, &ph, b, sizeof(b))) < 0)
+		return ec_writer_fail(w, ret);
+	return ec_writer_pwrite(w, b, sizeof(b), sizeof(Elf64_Ehdr) + index * sizeof(Elf64_Phdr));
 }
 
 static int elf_begin(struct elfcore_writer *w)
 {
 	struct elf_state *e = w->priv;
+	struct elfcore_corehdr h;
 	uint64_t ps = w->page_size;
 	int ret;
 
-	if (e->plan.segments > ELF_MAX_PHNUM - 1)
+	if (e->plan.segments > ELFCORE_COREHDR_MAX_PHNUM - 1)
 		return ec_err(w->ctx, -EFBIG, "ELF writer: %llu PT_LOADs needed, at most %llu fit; "
 			      "raise the minimum excluded run that splits a segment (now %llu pages)",
-			      (unsigned long long)e->plan.segments, ELF_MAX_PHNUM - 1,
+			      (unsigned long long)e->plan.segments, ELFCORE_COREHDR_MAX_PHNUM - 1,
 			      (unsigned long long)e->min_gap);
-	e->off_notes = EHDR_SIZE + (1 + e->plan.segments) * PHDR_SIZE;
-	if (1 + e->plan.segments >= PN_XNUM) {
+	core_hdr(w, 0, &h);
+	e->off_notes = elfcore_corehdr_size(h.phnum);
+	if (h.phnum >= PN_XNUM) {
 		/* Extended numbering (as the kernel's ELF core dumps): section 0's
-		 * sh_info holds the program header count. */
-		unsigned char sh[SHDR_SIZE] = { 0 };
+		 * sh_info holds the program header count; it sits before the notes. */
+		unsigned char sh[sizeof(Elf64_Shdr)];
 
-		e->off_shdr = e->off_notes;
-		e->off_notes += SHDR_SIZE;
-		ec_put32(sh + 44, (uint32_t)(1 + e->plan.segments));   /* sh_info */
-		if ((ret = ec_writer_pwrite(w, sh, sizeof(sh), e->off_shdr)) < 0)
+		if ((ret = elfcore_corehdr_shdr0(w->ctx, &h, sh, sizeof(sh))) < 0)
+			return ec_writer_fail(w, ret);
+		if ((ret = ec_writer_pwrite(w, sh, sizeof(sh), e->off_notes - sizeof(sh))) < 0)
 			return ret;
 	}
 	e->off_data = (e->off_notes + w->o.notes_size + ps - 1) / ps * ps;
 	e->data_pos = e->off_data;
 	if ((ret = write_ehdr(w, 0)) < 0)
 		return ret;
-	if ((ret = write_phdr(w, 0, PT_NOTE_T, e->off_notes, 0, 0, w->o.notes_size)) < 0)
+	if ((ret = write_phdr(w, 0, PT_NOTE, e->off_notes, 0, 0, w->o.notes_size)) < 0)
 		return ret;
 	if (w->o.notes_size)
 		ret = ec_writer_pwrite(w, w->o.notes, w->o.notes_size, e->off_notes);
@@ -205,7 +205,7 @@ static int put_segment(struct elfcore_writer *w)
 		return 0;
 	if ((ret = ec_writer_data_flush(w)) < 0)
 		return ret;
-	return write_phdr(w, e->cur.segments, PT_LOAD_T, e->seg_off, e->seg_vaddr, e->seg_paddr,
+	return write_phdr(w, e->cur.segments, PT_LOAD, e->seg_off, e->seg_vaddr, e->seg_paddr,
 			  e->seg_size);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfcore/corehdr.h"
 #include "loader.h"
 #include "ec_priv.h"
 
@@ -62,13 +63,14 @@ static void put_phdr(Elf64_Phdr *ph, uint32_t type, uint64_t off, uint64_t vaddr
 int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
 			const struct ld_backup *bk, void **buf, size_t *size)
 {
+	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64 };
 	struct ld_ranges *ram;
-	Elf64_Ehdr *eh;
-	Elf64_Phdr *ph;
+	Elf64_Phdr *ph = NULL;
 	const struct ld_iomem_entry *code;
 	uint64_t text_paddr;
 	size_t nph, bytes, pos;
 	unsigned i, k = 0;
+	void *out = NULL;
 	int ret;
 
 	if (!m->have_kcore)
@@ -89,25 +91,14 @@ int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
 		ret = ec_err(ctx, -E2BIG, "%zu program headers", nph);
 		goto out;
 	}
-	bytes = sizeof(*eh) + nph * sizeof(*ph);
-	eh = calloc(1, bytes);
-	if (!eh) {
+	h.phnum = nph;
+	bytes = (size_t)elfcore_corehdr_size(nph);
+	ph = calloc(nph, sizeof(*ph));
+	out = malloc(bytes);
+	if (!ph || !out) {
 		ret = ec_err(ctx, -ENOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
-	eh->e_type = ET_CORE;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = (uint16_t)nph;
-	ph = (Elf64_Phdr *)(eh + 1);
 	for (i = 0; i < m->ncpus; i++)
 		put_phdr(&ph[k++], PT_NOTE, m->cpu_notes[i].addr, 0, m->cpu_notes[i].addr,
 			 m->cpu_notes[i].size);
@@ -126,10 +117,16 @@ int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
 		put_phdr(&ph[k++], PT_LOAD, off, m->page_offset + r->start, r->start,
 			 r->end - r->start + 1);
 	}
-	*buf = eh;
+	if ((ret = elfcore_corehdr_build(ctx, &h, ph, out, bytes)) < 0) {
+		ret = elfcore_ctx_prefix(ctx, ret, "elfcorehdr");
+		goto out;
+	}
+	*buf = out;
 	*size = bytes;
-	ret = 0;
+	out = NULL;
 out:
+	free(out);
+	free(ph);
 	free(ram);
 	return ret;
 }

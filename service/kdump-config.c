@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "elfcore/corehdr.h"
 #include "elfcore/kdumpconf.h"
 
 #ifndef SYSCONFDIR
@@ -66,12 +67,12 @@ out:
 
 static int synth_dump(const char *path)
 {
-	char info[512], note[1024], page[SYNTH_PAGE];
+	char info[512], page[SYNTH_PAGE], *note;
 	struct utsname uts;
-	Elf64_Ehdr eh = { 0 };
+	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64, .phnum = 2 };
 	Elf64_Phdr ph[2] = { { 0 } };
 	Elf64_Nhdr nh = { 0 };
-	size_t info_len, note_len = 0;
+	size_t info_len, note_len = 0, hdr_len = (size_t)elfcore_corehdr_size(2);
 	FILE *f;
 	int ret = 0;
 
@@ -82,6 +83,9 @@ static int synth_dump(const char *path)
 				    uts.release, SYNTH_PAGE, (long long)time(NULL));
 	if (info_len >= sizeof(info))
 		return -EINVAL;
+	/* The first page: the header, the note, zeros. */
+	memset(page, 0, sizeof(page));
+	note = page + hdr_len;
 	nh.n_namesz = sizeof("VMCOREINFO");
 	nh.n_descsz = (Elf64_Word)info_len;
 	nh.n_type = 0;
@@ -89,23 +93,11 @@ static int synth_dump(const char *path)
 	note_len = sizeof(nh);
 	memcpy(note + note_len, "VMCOREINFO\0\0", 12);       /* name, padded to 4 */
 	note_len += 12;
-	memset(note + note_len, 0, (info_len + 3) & ~3u);
 	memcpy(note + note_len, info, info_len);
 	note_len += (info_len + 3) & ~3u;
 
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
 	ph[0].p_type = PT_NOTE;
-	ph[0].p_offset = sizeof(eh) + sizeof(ph);
+	ph[0].p_offset = hdr_len;
 	ph[0].p_filesz = ph[0].p_memsz = note_len;
 	ph[1].p_type = PT_LOAD;
 	ph[1].p_flags = PF_R | PF_W | PF_X;
@@ -114,15 +106,13 @@ static int synth_dump(const char *path)
 	ph[1].p_vaddr = 0xffff888001000000ull;
 	ph[1].p_filesz = ph[1].p_memsz = (uint64_t)SYNTH_PAGES * SYNTH_PAGE;
 	ph[1].p_align = SYNTH_PAGE;
+	if (elfcore_corehdr_build(NULL, &h, ph, page, hdr_len))
+		return -EINVAL;
 
 	f = fopen(path, "wbx");
 	if (!f)
 		return -errno;
-	fwrite(&eh, sizeof(eh), 1, f);
-	fwrite(ph, sizeof(ph), 1, f);
-	fwrite(note, note_len, 1, f);
-	memset(page, 0, sizeof(page));
-	fwrite(page, SYNTH_PAGE - (sizeof(eh) + sizeof(ph) + note_len), 1, f);
+	fwrite(page, sizeof(page), 1, f);
 	for (unsigned i = 0; i < SYNTH_PAGES; i++) {
 		/* zero pages, and pages of text: both kinds a dump level filters or compresses */
 		if (i % 4 == 0)

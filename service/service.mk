@@ -1,8 +1,8 @@
 # The kdump service: kdump-config (C, validates /etc/kdumpkit.conf through
 # elfcore's kdumpconf parser), and the shell parts from scripts/: kdump-ctl,
 # kdump-mkinitramfs, the capture initramfs' /init and the systemd unit.
-# kdump-config links only the library objects it uses and libc, so that it starts fast on
-# slow machines (the crash lab runs it under emulation). The scripts are copied into
+# kdump-config links only the library objects it uses, libelf (synth-dump's ELF header) and
+# libc, so that it starts fast on slow machines (the crash lab runs it under emulation). The scripts are copied into
 # $(O)/bin/ with the install paths substituted.
 BINS += $(O)/bin/kdump-config $(O)/bin/kdump-ctl $(O)/bin/kdump-mkinitramfs
 SERVICE_DATA := $(O)/bin/kdumpkit-init $(O)/share/kdump-load.service
@@ -11,7 +11,7 @@ all: $(SERVICE_DATA)
 $(O)/bin/kdump-config: $(O)/service/kdump-config.o $(ELFCORE_LIB)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ELFCORE_LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(ELFCORE_LIB) $(shell $(PKG_CONFIG) --libs libelf)
 
 $(O)/service/kdump-config.o: ALL_CFLAGS += -DSYSCONFDIR='"$(SYSCONFDIR)"'
 

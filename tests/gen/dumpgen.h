@@ -1,5 +1,7 @@
 /* Synthetic dumps with known contents, written struct by struct, independent
- * of elfcore's writers (and of its codec: the compressors are called directly).
+ * of elfcore's writers (and of its codec: the compressors are called directly);
+ * only the ELF header comes from elfcore/corehdr.h, the one ELF header
+ * serializer, which tests/unit/test_corehdr.c checks against libelf.
  *
  * The "machine" has npages pfns of page_size bytes:
  *   RAM   pfns 1 .. npages/2 (the last one only 3/4 covered: a partial page)
@@ -27,6 +29,7 @@
 #include <zstd.h>
 
 #include "diskdump_priv.h"
+#include "elfcore/corehdr.h"
 
 #define GEN_UNUSED __attribute__((unused))
 
@@ -281,7 +284,7 @@ static GEN_UNUSED void gen_elf(const struct gen_opts *o, struct gen_buf *out)
 	}
 	gen_notes(o, &notes);
 	phnum = 1 + nld;
-	off = 64 + phnum * 56;
+	off = (size_t)elfcore_corehdr_size(phnum);
 	gen_put(out, off, notes.data, notes.size);
 	off = (off + notes.size + ps - 1) / ps * ps;
 	for (size_t i = 0; i < nld; i++) {
@@ -294,33 +297,33 @@ static GEN_UNUSED void gen_elf(const struct gen_opts *o, struct gen_buf *out)
 		}
 		off += ld[i].filesz;
 	}
-	/* Elf64_Ehdr */
-	gen_put(out, 0, ELFMAG, SELFMAG);
-	out->data[EI_CLASS] = ELFCLASS64;
-	out->data[EI_DATA] = ELFDATA2LSB;
-	out->data[EI_VERSION] = EV_CURRENT;
-	gen_u16(out, 16, ET_CORE);
-	gen_u16(out, 18, EM_X86_64);
-	gen_u32(out, 20, EV_CURRENT);
-	gen_u64(out, 32, 64);                      /* e_phoff */
-	gen_u16(out, 52, 64);                      /* e_ehsize */
-	gen_u16(out, 54, 56);                      /* e_phentsize */
-	gen_u16(out, 56, (uint16_t)phnum);
-	/* PT_NOTE */
-	gen_u32(out, 64, PT_NOTE);
-	gen_u64(out, 64 + 8, 64 + phnum * 56);
-	gen_u64(out, 64 + 32, notes.size);
-	gen_u64(out, 64 + 40, notes.size);
-	for (size_t i = 0; i < nld; i++) {
-		size_t ph = 64 + (1 + i) * 56;
+	/* The ELF header and program headers, through elfcore's one serializer
+	 * (itself checked against libelf by tests/unit/test_corehdr.c). */
+	{
+		struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64, .phnum = phnum };
+		Elf64_Phdr *ph = calloc(phnum, sizeof(*ph));
+		size_t hsize = (size_t)elfcore_corehdr_size(phnum);
+		uint8_t *hdr = malloc(hsize);
 
-		gen_u32(out, ph, PT_LOAD);
-		gen_u32(out, ph + 4, PF_R | PF_W | PF_X);
-		gen_u64(out, ph + 8, ld[i].offset);
-		gen_u64(out, ph + 16, ld[i].vaddr);
-		gen_u64(out, ph + 24, ld[i].paddr);
-		gen_u64(out, ph + 32, ld[i].filesz);
-		gen_u64(out, ph + 40, ld[i].memsz);
+		if (!ph || !hdr)
+			abort();
+		ph[0].p_type = PT_NOTE;
+		ph[0].p_offset = hsize;
+		ph[0].p_filesz = ph[0].p_memsz = notes.size;
+		for (size_t i = 0; i < nld; i++) {
+			ph[1 + i].p_type = PT_LOAD;
+			ph[1 + i].p_flags = PF_R | PF_W | PF_X;
+			ph[1 + i].p_offset = ld[i].offset;
+			ph[1 + i].p_vaddr = ld[i].vaddr;
+			ph[1 + i].p_paddr = ld[i].paddr;
+			ph[1 + i].p_filesz = ld[i].filesz;
+			ph[1 + i].p_memsz = ld[i].memsz;
+		}
+		if (elfcore_corehdr_build(NULL, &h, ph, hdr, hsize))
+			abort();
+		gen_put(out, 0, hdr, hsize);
+		free(hdr);
+		free(ph);
 	}
 	gen_free(&notes);
 	free(page);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../unit/synth_printk.h"
+#include "elfcore/corehdr.h"
 
 #define UTS_PA     (SYNTH_TEXT_VA - SYNTH_START_KERNEL_MAP + SYNTH_PHYS_BASE + 0x400000)
 #define UTS_VA     (SYNTH_TEXT_VA + 0x400000)
@@ -41,10 +42,10 @@ static int write_elf(struct synth_mem *m, const char *path)
 {
 	size_t nload = 0, namesz = 11, descsz = m->vmcoreinfo_len, i, j;
 	size_t notesz = 12 + 12 + ((descsz + 3) & ~(size_t)3);
-	Elf64_Ehdr eh = { 0 };
+	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64 };
 	Elf64_Phdr *ph;
-	uint8_t *note;
-	uint64_t off;
+	uint8_t *hdr, *note;
+	uint64_t off, hdrsz;
 	FILE *f;
 	int ok = 1;
 
@@ -52,28 +53,20 @@ static int write_elf(struct synth_mem *m, const char *path)
 	for (i = 0; i < m->n; i++)
 		if (i == 0 || m->pages[i]->pfn != m->pages[i - 1]->pfn + 1)
 			nload++;
+	h.phnum = nload + 1;
+	hdrsz = elfcore_corehdr_size(h.phnum);
 	ph = calloc(nload + 1, sizeof(*ph));
+	hdr = malloc(hdrsz);
 	note = calloc(1, notesz);
-	if (!ph || !note)
+	if (!ph || !hdr || !note)
 		return 1;
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = (Elf64_Half)(nload + 1);
 
 	/* The VMCOREINFO note: namesz, descsz, type 0, "VMCOREINFO\0" padded, text. */
 	memcpy(note, &(uint32_t){ (uint32_t)namesz }, 4);
 	memcpy(note + 4, &(uint32_t){ (uint32_t)descsz }, 4);
 	memcpy(note + 12, "VMCOREINFO", 10);
 	memcpy(note + 24, m->vmcoreinfo, descsz);
-	off = sizeof(eh) + (nload + 1) * sizeof(Elf64_Phdr);
+	off = hdrsz;
 	ph[0].p_type = PT_NOTE;
 	ph[0].p_offset = off;
 	ph[0].p_filesz = notesz;
@@ -93,19 +86,21 @@ static int write_elf(struct synth_mem *m, const char *path)
 		off += 4096;
 	}
 
+	if (elfcore_corehdr_build(NULL, &h, ph, hdr, hdrsz))
+		return 1;
 	f = fopen(path, "wb");
 	if (!f) {
 		perror(path);
 		return 1;
 	}
-	ok &= fwrite(&eh, sizeof(eh), 1, f) == 1;
-	ok &= fwrite(ph, sizeof(*ph), nload + 1, f) == nload + 1;
+	ok &= fwrite(hdr, hdrsz, 1, f) == 1;
 	ok &= fwrite(note, notesz, 1, f) == 1;
 	ok &= fseek(f, (long)ph[1].p_offset, SEEK_SET) == 0;
 	for (i = 0; i < m->n; i++)
 		ok &= fwrite(m->pages[i]->data, 4096, 1, f) == 1;
 	ok &= fclose(f) == 0;
 	free(ph);
+	free(hdr);
 	free(note);
 	if (!ok)
 		perror(path);

@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "elfcore/corehdr.h"
+
 #define PS          4096ull
 #define MB          (1ull << 20)
 #define GB          (1ull << 30)
@@ -251,20 +253,10 @@ int main(int argc, char **argv)
 	nlen += note(notes + nlen, "VMCOREINFO", 0, vi, (uint32_t)vlen);
 
 	{
-		Elf64_Ehdr eh = { 0 };
+		struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64, .phnum = 4 };
 		Elf64_Phdr ph[4] = { { 0 } };
+		uint8_t hdr[sizeof(Elf64_Ehdr) + sizeof(ph)];
 
-		memcpy(eh.e_ident, ELFMAG, SELFMAG);
-		eh.e_ident[EI_CLASS] = ELFCLASS64;
-		eh.e_ident[EI_DATA] = ELFDATA2LSB;
-		eh.e_ident[EI_VERSION] = EV_CURRENT;
-		eh.e_type = ET_CORE;
-		eh.e_machine = EM_X86_64;
-		eh.e_version = EV_CURRENT;
-		eh.e_phoff = sizeof(eh);
-		eh.e_ehsize = sizeof(eh);
-		eh.e_phentsize = sizeof(Elf64_Phdr);
-		eh.e_phnum = 4;
 		ph[0].p_type = PT_NOTE;
 		ph[0].p_offset = 0x1000;
 		ph[0].p_filesz = ph[0].p_memsz = nlen;
@@ -286,8 +278,8 @@ int main(int argc, char **argv)
 		ph[3].p_filesz = ph[3].p_memsz = mem_size - 0x100000;
 		/* The text mapping's data sits in its own file range, as in /proc/vmcore. */
 		ph[1].p_offset = hdr_size + 0x9e000;
-		if (pwrite(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-		    pwrite(fd, ph, sizeof(ph), sizeof(eh)) != sizeof(ph) ||
+		if (elfcore_corehdr_build(NULL, &h, ph, hdr, sizeof(hdr)) ||
+		    pwrite(fd, hdr, sizeof(hdr), 0) != sizeof(hdr) ||
 		    pwrite(fd, notes, nlen, 0x1000) != (ssize_t)nlen) {
 			perror("gen_vmcore: headers");
 			return 1;
