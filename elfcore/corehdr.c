@@ -126,3 +126,31 @@ int elfcore_corehdr_build(struct elfcore_ctx *ctx, const struct elfcore_corehdr 
 		ret = elfcore_corehdr_shdr0(ctx, h, p, sizeof(Elf64_Shdr));
 	return ret;
 }
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+size_t elfcore_note_size(const char *name, size_t descsz)
+{
+	return sizeof(Elf64_Nhdr) + pad4(strlen(name) + 1) + pad4(descsz);
+}
+
+size_t elfcore_note_put(void *buf, size_t cap, const char *name, uint32_t type, const void *desc,
+			size_t descsz)
+{
+	size_t namesz = strlen(name) + 1, size = elfcore_note_size(name, descsz);
+	Elf64_Nhdr nh = { .n_namesz = (Elf64_Word)namesz, .n_descsz = (Elf64_Word)descsz,
+			  .n_type = type };
+	uint8_t *p = buf;
+
+	if (size > cap || descsz > UINT32_MAX ||
+	    to_file(NULL, ELF_T_NHDR, &nh, sizeof(nh), p, cap, "note header"))
+		return 0;
+	memset(p + sizeof(nh), 0, size - sizeof(nh));
+	memcpy(p + sizeof(nh), name, namesz);
+	if (descsz)
+		memcpy(p + sizeof(nh) + pad4(namesz), desc, descsz);
+	return size;
+}

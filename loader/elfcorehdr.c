@@ -61,7 +61,8 @@ static void put_phdr(Elf64_Phdr *ph, uint32_t type, uint64_t off, uint64_t vaddr
 }
 
 int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
-			const struct ld_backup *bk, void **buf, size_t *size)
+			const struct ld_backup *bk, void **buf, size_t *size,
+			Elf64_Phdr **phdrs, unsigned *phnum)
 {
 	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64 };
 	struct ld_ranges *ram;
@@ -124,6 +125,11 @@ int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
 	*buf = out;
 	*size = bytes;
 	out = NULL;
+	if (phdrs) {
+		*phdrs = ph;
+		*phnum = k;
+		ph = NULL;
+	}
 out:
 	free(out);
 	free(ph);

@@ -4,6 +4,7 @@
 #ifndef KDUMPKIT_LOADER_H
 #define KDUMPKIT_LOADER_H
 
+#include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -119,6 +120,8 @@ struct ld_plan {
 	unsigned long flags;
 	char cmdline[4096];         /* final capture kernel command line */
 	uint64_t elfcorehdr;
+	const Elf64_Phdr *phdrs;    /* the elfcorehdr's program headers, as built (the report) */
+	unsigned phnum;
 	struct ld_ranges e820;      /* what the capture kernel is told (for the plan) */
 	void *owned[LD_MAX_SEGMENTS];   /* buffers the plan frees */
 	unsigned nowned;
@@ -151,9 +154,12 @@ struct ld_backup {
 };
 
 /* Build the elfcorehdr (ELF64 ET_CORE with PT_NOTEs and PT_LOADs) for m. The
- * low range is pointed at its backup copy. *buf is malloc()ed. */
+ * low range is pointed at its backup copy. *buf is malloc()ed; so is *phdrs
+ * when phdrs is not NULL: the *phnum program headers *buf holds, in host
+ * representation (what the plan reports, without parsing *buf back). */
 int ld_elfcorehdr_build(struct elfcore_ctx *ctx, const struct ld_machine *m,
-			const struct ld_backup *bk, void **buf, size_t *size);
+			const struct ld_backup *bk, void **buf, size_t *size,
+			Elf64_Phdr **phdrs, unsigned *phnum);
 /* The RAM ranges that become PT_LOADs (without the kernel text one). */
 int ld_crash_ram_ranges(struct elfcore_ctx *ctx, const struct ld_machine *m,
 			const struct ld_backup *bk, struct ld_ranges *out);

@@ -6,14 +6,15 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "loader.h"
-#include "cursor.h"
 #include "ec_priv.h"
 
 #define START_KERNEL_MAP 0xffffffff80000000ULL
@@ -121,63 +122,93 @@ static int parse_u64(const char *s, int base, uint64_t *out)
 
 int ld_kcore_parse(struct elfcore_ctx *ctx, const void *data, size_t size, struct ld_machine *m)
 {
-	struct ec_cursor c;
-	unsigned char ident[EI_NIDENT];
-	uint16_t type, machine, phentsize, phnum;
-	uint64_t phoff;
 	uint64_t best_ram = UINT64_MAX;
-	int ret;
+	unsigned phnum;
+	size_t have;
+	GElf_Ehdr eh;
+	Elf *elf = NULL;
+	int ret = 0;
 
-	ec_cursor_init(&c, ctx, "/proc/kcore header", data, size);
-	if ((ret = ec_cursor_bytes(&c, ident, sizeof(ident))) < 0)
-		return ret;
-	if (memcmp(ident, ELFMAG, SELFMAG) != 0 || ident[EI_CLASS] != ELFCLASS64 ||
-	    ident[EI_DATA] != ELFDATA2LSB)
-		return ec_err(ctx, -EINVAL, "/proc/kcore: not a little-endian ELF64 file");
-	if ((ret = ec_cursor_u16le(&c, &type)) < 0 || (ret = ec_cursor_u16le(&c, &machine)) < 0)
-		return ret;
-	if (type != ET_CORE || machine != EM_X86_64)
-		return ec_err(ctx, -EINVAL, "/proc/kcore: not an x86_64 core (type %u machine %u)",
-			      type, machine);
-	if ((ret = ec_cursor_seek(&c, 32)) < 0 || (ret = ec_cursor_u64le(&c, &phoff)) < 0 ||
-	    (ret = ec_cursor_seek(&c, 54)) < 0 || (ret = ec_cursor_u16le(&c, &phentsize)) < 0 ||
-	    (ret = ec_cursor_u16le(&c, &phnum)) < 0)
-		return ret;
-	if (phentsize != sizeof(Elf64_Phdr))
-		return ec_err(ctx, -EINVAL, "/proc/kcore: program header size %u", phentsize);
 	m->have_kcore = 0;
 	m->text_size = 0;
+	/* libelf only reads the bytes (native little-endian: used in place). */
+	if (size < sizeof(Elf64_Ehdr) || elf_version(EV_CURRENT) == EV_NONE ||
+	    !(elf = elf_memory((char *)data, size)) || elf_kind(elf) != ELF_K_ELF ||
+	    gelf_getclass(elf) != ELFCLASS64 || !gelf_getehdr(elf, &eh) ||
+	    eh.e_ident[EI_DATA] != ELFDATA2LSB) {
+		ret = ec_err(ctx, -EINVAL, "/proc/kcore: not a little-endian ELF64 file");
+		goto out;
+	}
+	if (eh.e_type != ET_CORE || eh.e_machine != EM_X86_64) {
+		ret = ec_err(ctx, -EINVAL, "/proc/kcore: not an x86_64 core (type %u machine %u)",
+			     eh.e_type, eh.e_machine);
+		goto out;
+	}
+	if (eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		ret = ec_err(ctx, -EINVAL, "/proc/kcore: program header size %u", eh.e_phentsize);
+		goto out;
+	}
+	/* libelf quietly drops the program headers past the end: only the header's count says
+	 * whether the recorded bytes hold them all. */
+	phnum = eh.e_phnum;
+	have = eh.e_phoff > size ? 0 : (size - eh.e_phoff) / sizeof(Elf64_Phdr);
+	if (have < phnum) {
+		ret = ec_err(ctx, -EINVAL, "/proc/kcore: program header %zu past the recorded bytes", have);
+		goto out;
+	}
 	for (unsigned i = 0; i < phnum; i++) {
-		uint32_t p_type, flags;
-		uint64_t off, vaddr, paddr, filesz, memsz;
+		GElf_Phdr ph;
 
-		if (phoff > size || (ret = ec_cursor_seek(&c, (size_t)phoff + (size_t)i * phentsize)) < 0)
-			return ec_err(ctx, -EINVAL, "/proc/kcore: program header %u past the recorded bytes", i);
-		if ((ret = ec_cursor_u32le(&c, &p_type)) < 0 || (ret = ec_cursor_u32le(&c, &flags)) < 0 ||
-		    (ret = ec_cursor_u64le(&c, &off)) < 0 || (ret = ec_cursor_u64le(&c, &vaddr)) < 0 ||
-		    (ret = ec_cursor_u64le(&c, &paddr)) < 0 || (ret = ec_cursor_u64le(&c, &filesz)) < 0 ||
-		    (ret = ec_cursor_u64le(&c, &memsz)) < 0)
-			return ret;
-		if (p_type != PT_LOAD || paddr == UINT64_MAX)
+		if (!gelf_getphdr(elf, (int)i, &ph)) {
+			ret = ec_err(ctx, -EINVAL, "/proc/kcore: program header %u: %s", i, elf_errmsg(-1));
+			goto out;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_paddr == UINT64_MAX)
 			continue;
-		if (vaddr >= START_KERNEL_MAP) {
+		if (ph.p_vaddr >= START_KERNEL_MAP) {
 			/* The kernel text (KCORE_TEXT): _text.._end, paddr = __pa_symbol(_text). */
 			if (!m->text_size) {
-				m->text_vaddr = vaddr;
-				m->text_paddr = paddr;
-				m->text_size = memsz;
+				m->text_vaddr = ph.p_vaddr;
+				m->text_paddr = ph.p_paddr;
+				m->text_size = ph.p_memsz;
 			}
-		} else if (vaddr >= 0xff00000000000000ULL && vaddr - paddr < best_ram) {
+		} else if (ph.p_vaddr >= 0xff00000000000000ULL && ph.p_vaddr - ph.p_paddr < best_ram) {
 			/* KCORE_RAM: vaddr = __va(paddr); the lowest gives PAGE_OFFSET. */
-			best_ram = vaddr - paddr;
+			best_ram = ph.p_vaddr - ph.p_paddr;
 		}
 	}
-	if (best_ram == UINT64_MAX || !m->text_size)
-		return ec_err(ctx, -EINVAL, "/proc/kcore: no %s mapping among %u program headers",
-			      best_ram == UINT64_MAX ? "direct-map RAM" : "kernel text", phnum);
+	if (best_ram == UINT64_MAX || !m->text_size) {
+		ret = ec_err(ctx, -EINVAL, "/proc/kcore: no %s mapping among %u program headers",
+			     best_ram == UINT64_MAX ? "direct-map RAM" : "kernel text", phnum);
+		goto out;
+	}
 	m->page_offset = best_ram;
 	m->have_kcore = 1;
-	return 0;
+out:
+	if (elf)
+		elf_end(elf);
+	return ret;
+}
+
+/* How much of /proc/kcore to read: the ELF header and the program headers
+ * (at most KCORE_HEAD_MAX), from the first got bytes; 0 while they do not
+ * hold an ELF64 header (ld_kcore_parse() then says what is wrong). */
+static size_t kcore_head_size(char *buf, size_t got)
+{
+	uint64_t end = 0;
+	GElf_Ehdr eh;
+	Elf *elf;
+
+	if (got < sizeof(Elf64_Ehdr) || elf_version(EV_CURRENT) == EV_NONE ||
+	    !(elf = elf_memory(buf, got)))
+		return 0;
+	if (gelf_getclass(elf) == ELFCLASS64 && gelf_getehdr(elf, &eh)) {
+		end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+		if (end < eh.e_phoff)
+			end = UINT64_MAX;
+	}
+	elf_end(elf);
+	return end < KCORE_HEAD_MAX ? (size_t)end : KCORE_HEAD_MAX;
 }
 
 /* Read only the ELF header and program headers: past them /proc/kcore is memory. */
@@ -185,6 +216,7 @@ static int read_kcore(struct elfcore_ctx *ctx, struct ld_machine *m)
 {
 	char *buf = malloc(KCORE_HEAD_MAX);
 	size_t got = 0, want = 4096;
+	int sized = 0;
 	int fd, ret = 0;
 
 	if (!buf)
@@ -204,11 +236,12 @@ static int read_kcore(struct elfcore_ctx *ctx, struct ld_machine *m)
 		if (n == 0)
 			break;
 		got += (size_t)n;
-		if (got >= 64 && want == 4096) {
-			const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
-			uint64_t end = eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
+		if (got >= sizeof(Elf64_Ehdr) && !sized) {
+			size_t end = kcore_head_size(buf, got);
 
-			want = end > want ? (end < KCORE_HEAD_MAX ? (size_t)end : KCORE_HEAD_MAX) : want;
+			sized = 1;
+			if (end > want)
+				want = end;
 		}
 	}
 	ret = ld_kcore_parse(ctx, buf, got, m);

@@ -55,6 +55,8 @@ void ld_plan_free(struct ld_plan *p)
 	for (unsigned i = 0; i < p->nowned; i++)
 		free(p->owned[i]);
 	p->nowned = 0;
+	p->phdrs = NULL;
+	p->phnum = 0;
 }
 
 struct digest_job {
@@ -126,27 +128,10 @@ static const char *e820_name(unsigned type)
 	}
 }
 
-static const Elf64_Phdr *plan_phdrs(const struct ld_plan *p, unsigned *n)
-{
-	for (unsigned i = 0; i < p->nseg; i++) {
-		const struct ld_segment *s = &p->seg[i];
-		const Elf64_Ehdr *eh = s->buf;
-
-		if (strcmp(s->name, "elfcorehdr") || s->bufsz < sizeof(*eh))
-			continue;
-		if (eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > s->bufsz)
-			return NULL;
-		*n = eh->e_phnum;
-		return (const Elf64_Phdr *)((const char *)s->buf + eh->e_phoff);
-	}
-	*n = 0;
-	return NULL;
-}
-
 static void print_text(const struct ld_plan *p, const struct ld_machine *m)
 {
-	const Elf64_Phdr *ph;
-	unsigned n;
+	const Elf64_Phdr *ph = p->phdrs;
+	unsigned n = p->phnum;
 
 	printf("crashkernel 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB), used %" PRIu64 " KiB\n",
 	       p->region_start, p->region_end, (p->region_end - p->region_start + 1) >> 20,
@@ -171,7 +156,6 @@ static void print_text(const struct ld_plan *p, const struct ld_machine *m)
 	for (unsigned i = 0; i < p->e820.n; i++)
 		printf("  0x%09" PRIx64 "-0x%09" PRIx64 " %s\n", p->e820.r[i].start, p->e820.r[i].end,
 		       e820_name(p->e820.r[i].type));
-	ph = plan_phdrs(p, &n);
 	printf("elfcorehdr 0x%" PRIx64 " phdrs %u\n", p->elfcorehdr, n);
 	for (unsigned i = 0; ph && i < n; i++)
 		printf("  %-7s offset 0x%09" PRIx64 " paddr 0x%09" PRIx64 " vaddr 0x%016" PRIx64
@@ -182,8 +166,8 @@ static void print_text(const struct ld_plan *p, const struct ld_machine *m)
 
 static void print_json(const struct ld_plan *p, const struct ld_machine *m)
 {
-	const Elf64_Phdr *ph;
-	unsigned n;
+	const Elf64_Phdr *ph = p->phdrs;
+	unsigned n = p->phnum;
 
 	printf("{\"crashkernel\":{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"used\":%" PRIu64 "},",
 	       p->region_start, p->region_end, p->next_free - p->region_start);
@@ -211,7 +195,6 @@ static void print_json(const struct ld_plan *p, const struct ld_machine *m)
 	for (unsigned i = 0; i < p->e820.n; i++)
 		printf("%s{\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"type\":\"%s\"}", i ? "," : "",
 		       p->e820.r[i].start, p->e820.r[i].end, e820_name(p->e820.r[i].type));
-	ph = plan_phdrs(p, &n);
 	printf("],\"elfcorehdr\":{\"addr\":%" PRIu64 ",\"phdrs\":[", p->elfcorehdr);
 	for (unsigned i = 0; ph && i < n; i++)
 		printf("%s{\"type\":\"%s\",\"offset\":%" PRIu64 ",\"paddr\":%" PRIu64 ",\"vaddr\":%" PRIu64

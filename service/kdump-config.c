@@ -67,12 +67,11 @@ out:
 
 static int synth_dump(const char *path)
 {
-	char info[512], page[SYNTH_PAGE], *note;
+	char info[512], page[SYNTH_PAGE];
 	struct utsname uts;
 	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64, .phnum = 2 };
 	Elf64_Phdr ph[2] = { { 0 } };
-	Elf64_Nhdr nh = { 0 };
-	size_t info_len, note_len = 0, hdr_len = (size_t)elfcore_corehdr_size(2);
+	size_t info_len, note_len, hdr_len = (size_t)elfcore_corehdr_size(2);
 	FILE *f;
 	int ret = 0;
 
@@ -85,16 +84,10 @@ static int synth_dump(const char *path)
 		return -EINVAL;
 	/* The first page: the header, the note, zeros. */
 	memset(page, 0, sizeof(page));
-	note = page + hdr_len;
-	nh.n_namesz = sizeof("VMCOREINFO");
-	nh.n_descsz = (Elf64_Word)info_len;
-	nh.n_type = 0;
-	memcpy(note, &nh, sizeof(nh));
-	note_len = sizeof(nh);
-	memcpy(note + note_len, "VMCOREINFO\0\0", 12);       /* name, padded to 4 */
-	note_len += 12;
-	memcpy(note + note_len, info, info_len);
-	note_len += (info_len + 3) & ~3u;
+	note_len = elfcore_note_put(page + hdr_len, sizeof(page) - hdr_len, "VMCOREINFO", 0, info,
+				    info_len);
+	if (!note_len)
+		return -EINVAL;
 
 	ph[0].p_type = PT_NOTE;
 	ph[0].p_offset = hdr_len;

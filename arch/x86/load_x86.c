@@ -136,6 +136,7 @@ static int x86_load(struct elfcore_ctx *ctx, struct ld_plan *p, const struct ld_
 	struct purgatory_params params;
 	const size_t blob_size = (size_t)(kdl_purgatory_blob_end - kdl_purgatory_blob);
 	void *hdr = NULL;
+	Elf64_Phdr *phdrs = NULL;
 	uint8_t *bp = NULL;
 	size_t hdr_size, pg_memsz;
 	int ik, ii = -1, ib, ih, ibp, ip, ret;
@@ -166,9 +167,11 @@ static int x86_load(struct elfcore_ctx *ctx, struct ld_plan *p, const struct ld_
 	if ((ib = ld_plan_add(ctx, p, "backup", NULL, 0, bk.len, LD_PAGE_SIZE, 0)) < 0)
 		return ib;
 	bk.dst = p->seg[ib].mem;
-	if ((ret = ld_elfcorehdr_build(ctx, m, &bk, &hdr, &hdr_size)) < 0)
+	if ((ret = ld_elfcorehdr_build(ctx, m, &bk, &hdr, &hdr_size, &phdrs, &p->phnum)) < 0)
 		return elfcore_ctx_prefix(ctx, ret, "elfcorehdr");
 	ld_plan_own(p, hdr);
+	ld_plan_own(p, phdrs);
+	p->phdrs = phdrs;
 	if ((ih = ld_plan_add(ctx, p, "elfcorehdr", hdr, hdr_size, hdr_size, LD_PAGE_SIZE, 1)) < 0)
 		return ih;
 	p->elfcorehdr = p->seg[ih].mem;

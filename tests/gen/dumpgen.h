@@ -1,6 +1,6 @@
 /* Synthetic dumps with known contents, written struct by struct, independent
  * of elfcore's writers (and of its codec: the compressors are called directly);
- * only the ELF header comes from elfcore/corehdr.h, the one ELF header
+ * only the ELF header and notes come from elfcore/corehdr.h, the one ELF header
  * serializer, which tests/unit/test_corehdr.c checks against libelf.
  *
  * The "machine" has npages pfns of page_size bytes:
@@ -213,15 +213,10 @@ static GEN_UNUSED size_t gen_vmcoreinfo(const struct gen_opts *o, char *out, siz
 static GEN_UNUSED void gen_note(struct gen_buf *b, const char *name, uint32_t type,
 				const void *desc, size_t descsz)
 {
-	size_t at = b->size, namesz = strlen(name) + 1;
+	size_t at = b->size, size = elfcore_note_size(name, descsz);
 
-	gen_u32(b, at, (uint32_t)namesz);
-	gen_u32(b, at + 4, (uint32_t)descsz);
-	gen_u32(b, at + 8, type);
-	gen_put(b, at + 12, name, namesz);
-	at += 12 + ((namesz + 3) & ~(size_t)3);
-	gen_put(b, at, desc, descsz);
-	gen_reserve(b, at + ((descsz + 3) & ~(size_t)3));
+	gen_reserve(b, at + size);
+	elfcore_note_put(b->data + at, size, name, type, desc, descsz);
 }
 
 /* NT_PRSTATUS for two CPUs (CPU 0 idle, CPU 1 pid GEN_PANIC_PID), then VMCOREINFO. */

@@ -40,8 +40,8 @@ static int cmp_page(const void *a, const void *b)
 
 static int write_elf(struct synth_mem *m, const char *path)
 {
-	size_t nload = 0, namesz = 11, descsz = m->vmcoreinfo_len, i, j;
-	size_t notesz = 12 + 12 + ((descsz + 3) & ~(size_t)3);
+	size_t nload = 0, i, j;
+	size_t notesz = elfcore_note_size("VMCOREINFO", m->vmcoreinfo_len);
 	struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64 };
 	Elf64_Phdr *ph;
 	uint8_t *hdr, *note;
@@ -61,11 +61,7 @@ static int write_elf(struct synth_mem *m, const char *path)
 	if (!ph || !hdr || !note)
 		return 1;
 
-	/* The VMCOREINFO note: namesz, descsz, type 0, "VMCOREINFO\0" padded, text. */
-	memcpy(note, &(uint32_t){ (uint32_t)namesz }, 4);
-	memcpy(note + 4, &(uint32_t){ (uint32_t)descsz }, 4);
-	memcpy(note + 12, "VMCOREINFO", 10);
-	memcpy(note + 24, m->vmcoreinfo, descsz);
+	elfcore_note_put(note, notesz, "VMCOREINFO", 0, m->vmcoreinfo, m->vmcoreinfo_len);
 	off = hdrsz;
 	ph[0].p_type = PT_NOTE;
 	ph[0].p_offset = off;

@@ -118,22 +118,6 @@ static void map(uint64_t va, uint64_t pa, uint64_t size)
 	w64(table(pud, (va >> 30) & 511) + ((va >> 21) & 511) * 8, pa | 0xe3);
 }
 
-static size_t note(uint8_t *buf, const char *name, uint32_t type, const void *desc, uint32_t dsz)
-{
-	uint32_t nsz = (uint32_t)strlen(name) + 1;
-	size_t off = 0;
-
-	memcpy(buf, &nsz, 4);
-	memcpy(buf + 4, &dsz, 4);
-	memcpy(buf + 8, &type, 4);
-	off = 12;
-	memcpy(buf + off, name, nsz);
-	off += (nsz + 3) & ~3u;
-	memcpy(buf + off, desc, dsz);
-	off += (dsz + 3) & ~3u;
-	return off;
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t gib = argc > 2 ? strtoull(argv[2], NULL, 10) : 64;
@@ -249,8 +233,9 @@ int main(int argc, char **argv)
 		"NUMBER(phys_base)=0\nNUMBER(pgtable_l5_enabled)=0\nKERNELOFFSET=0\n"
 		"NUMBER(KERNEL_IMAGE_SIZE)=1073741824\nNUMBER(sme_mask)=0\nCRASHTIME=1764000000\n",
 		(unsigned long long)(PAGE_OFFSET + MS_ROOT_PA));
-	nlen += note(notes + nlen, "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
-	nlen += note(notes + nlen, "VMCOREINFO", 0, vi, (uint32_t)vlen);
+	nlen += elfcore_note_put(notes + nlen, sizeof(notes) - nlen, "CORE", NT_PRSTATUS, prstatus,
+				 sizeof(prstatus));
+	nlen += elfcore_note_put(notes + nlen, sizeof(notes) - nlen, "VMCOREINFO", 0, vi, vlen);
 
 	{
 		struct elfcore_corehdr h = { .size = sizeof(h), .machine = EM_X86_64, .phnum = 4 };

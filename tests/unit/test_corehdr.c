@@ -258,6 +258,56 @@ static void test_errors(void **state)
 	assert_int_equal(buf[56] | buf[57] << 8, PN_XNUM);
 }
 
+/* Notes: a core with a PT_NOTE of two notes, read back by libelf's gelf_getnote. */
+static void test_notes(void **state)
+{
+	static const char vmcoreinfo[] = "OSRELEASE=6.1.0\nPAGESIZE=4096\n";   /* 31 bytes: padded */
+	uint8_t prstatus[336], file[4096] = { 0 }, small[32];
+	struct elfcore_corehdr h = { .size = sizeof(h), .phnum = 1 };
+	Elf64_Phdr ph = { .p_type = PT_NOTE };
+	size_t hdr = (size_t)elfcore_corehdr_size(1), n1, n2, off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+	Elf_Data *d;
+	Elf *e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(prstatus); i++)
+		prstatus[i] = (uint8_t)i;
+	assert_int_equal(elfcore_note_size("CORE", 336), 12 + 8 + 336);
+	assert_int_equal(elfcore_note_size("VMCOREINFO", 31), 12 + 12 + 32);
+	n1 = elfcore_note_put(file + hdr, sizeof(file) - hdr, "CORE", NT_PRSTATUS, prstatus, 336);
+	n2 = elfcore_note_put(file + hdr + n1, sizeof(file) - hdr - n1, "VMCOREINFO", 0, vmcoreinfo,
+			      sizeof(vmcoreinfo) - 1);
+	assert_int_equal(n1, 356);
+	assert_int_equal(n2, 56);
+	ph.p_offset = hdr;
+	ph.p_filesz = n1 + n2;
+	assert_int_equal(elfcore_corehdr_build(NULL, &h, &ph, file, hdr), 0);
+
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	e = elf_memory((char *)file, sizeof(file));
+	assert_non_null(e);
+	d = elf_getdata_rawchunk(e, (int64_t)hdr, n1 + n2, ELF_T_NHDR);
+	assert_non_null(d);
+	off = gelf_getnote(d, 0, &nh, &name_off, &desc_off);
+	assert_int_equal(nh.n_type, NT_PRSTATUS);
+	assert_int_equal(nh.n_descsz, 336);
+	assert_string_equal((char *)d->d_buf + name_off, "CORE");
+	assert_memory_equal((char *)d->d_buf + desc_off, prstatus, 336);
+	off = gelf_getnote(d, off, &nh, &name_off, &desc_off);
+	assert_int_equal(off, n1 + n2);
+	assert_int_equal(nh.n_type, 0);
+	assert_string_equal((char *)d->d_buf + name_off, "VMCOREINFO");
+	assert_memory_equal((char *)d->d_buf + desc_off, vmcoreinfo, sizeof(vmcoreinfo) - 1);
+	assert_int_equal(((uint8_t *)d->d_buf)[desc_off + 31], 0);     /* padding is zero */
+	elf_end(e);
+
+	memset(small, 0xaa, sizeof(small));                               /* too small: nothing */
+	assert_int_equal(elfcore_note_put(small, sizeof(small), "VMCOREINFO", 0, vmcoreinfo, 31), 0);
+	for (size_t i = 0; i < sizeof(small); i++)
+		assert_int_equal(small[i], 0xaa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_extended_numbering),
 		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_notes),
 	};
 
 	int ret;

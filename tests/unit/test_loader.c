@@ -5,7 +5,9 @@
  * tree (make check does). */
 #include <elf.h>
 #include <errno.h>
+#include <gelf.h>
 #include <glob.h>
+#include <libelf.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +156,41 @@ static void test_machine_guest(void **state)
 	ld_machine_free(&m);
 }
 
+/* /proc/kcore's headers through libelf: the recorded bytes, then damaged copies. */
+static void test_kcore_parse(void **state)
+{
+	FILE *f = fopen(TREES "qemu-5g-4level/proc/kcore", "rb");
+	uint8_t buf[4096], bad[4096];
+	struct ld_machine m;
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(ld_kcore_parse(ctx, buf, n, &m), 0);
+	assert_true(m.have_kcore);
+	assert_int_equal(m.page_offset, 0xffff8a5b40000000ULL);
+	/* Cut inside the program headers: refused, never read past the bytes. */
+	assert_int_equal(ld_kcore_parse(ctx, buf, 64 + 56 + 20, &m), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "program header 1 past the recorded bytes"));
+	assert_false(m.have_kcore);
+	assert_int_equal(ld_kcore_parse(ctx, buf, 40, &m), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "not a little-endian ELF64 file"));
+	memcpy(bad, buf, n);
+	bad[EI_CLASS] = ELFCLASS32;
+	assert_int_equal(ld_kcore_parse(ctx, bad, n, &m), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "not a little-endian ELF64 file"));
+	memcpy(bad, buf, n);
+	bad[16] = ET_EXEC;
+	assert_int_equal(ld_kcore_parse(ctx, bad, n, &m), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "not an x86_64 core (type 2"));
+	memcpy(bad, buf, n);
+	bad[54] = 32;                       /* e_phentsize */
+	assert_int_equal(ld_kcore_parse(ctx, bad, n, &m), -EINVAL);
+	assert_non_null(strstr(elfcore_ctx_error(ctx), "program header size 32"));
+}
+
 static void test_machine_nocrash(void **state)
 {
 	struct ld_machine m;
@@ -177,27 +214,49 @@ static void check_elfcorehdr(const char *tree, const struct want_phdr *want, uns
 	struct ld_machine m;
 	struct ld_backup bk = { 0x1000, 0x9ec00, 0x12345000 };
 	void *buf;
-	size_t size;
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
+	size_t size, phnum;
+	Elf64_Phdr *native;
+	unsigned nnative;
+	GElf_Ehdr eh;
+	Elf *elf;
 
 	read_tree(tree, &m);
-	assert_int_equal(ld_elfcorehdr_build(ctx, &m, &bk, &buf, &size), 0);
-	eh = buf;
-	assert_memory_equal(eh->e_ident, ELFMAG, SELFMAG);
-	assert_int_equal(eh->e_type, ET_CORE);
-	assert_int_equal(eh->e_machine, EM_X86_64);
-	assert_int_equal(eh->e_phnum, n);
-	assert_int_equal(size, sizeof(*eh) + n * sizeof(*ph));
-	ph = (const Elf64_Phdr *)(eh + 1);
+	assert_int_equal(ld_elfcorehdr_build(ctx, &m, &bk, &buf, &size, &native, &nnative), 0);
+	assert_int_equal(nnative, n);
+	/* The bytes, read back by libelf; the plan reports the native headers: the same. */
+	assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+	elf = elf_memory(buf, size);
+	assert_non_null(elf);
+	assert_int_equal(elf_kind(elf), ELF_K_ELF);
+	assert_int_equal(gelf_getclass(elf), ELFCLASS64);
+	assert_non_null(gelf_getehdr(elf, &eh));
+	assert_int_equal(eh.e_ident[EI_DATA], ELFDATA2LSB);
+	assert_int_equal(eh.e_type, ET_CORE);
+	assert_int_equal(eh.e_machine, EM_X86_64);
+	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
+	assert_int_equal(phnum, n);
+	assert_int_equal(size, sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr));
 	for (unsigned i = 0; i < n; i++) {
-		assert_int_equal(ph[i].p_type, want[i].type);
-		assert_int_equal(ph[i].p_offset, want[i].offset == BACKUP_OFFSET ? bk.dst : want[i].offset);
-		assert_int_equal(ph[i].p_paddr, want[i].paddr);
-		assert_int_equal(ph[i].p_vaddr, want[i].vaddr);
-		assert_int_equal(ph[i].p_filesz, want[i].size);
-		assert_int_equal(ph[i].p_memsz, want[i].size);
+		GElf_Phdr ph;
+
+		assert_non_null(gelf_getphdr(elf, (int)i, &ph));
+		assert_int_equal(ph.p_type, want[i].type);
+		assert_int_equal(ph.p_offset, want[i].offset == BACKUP_OFFSET ? bk.dst : want[i].offset);
+		assert_int_equal(ph.p_paddr, want[i].paddr);
+		assert_int_equal(ph.p_vaddr, want[i].vaddr);
+		assert_int_equal(ph.p_filesz, want[i].size);
+		assert_int_equal(ph.p_memsz, want[i].size);
+		assert_int_equal(native[i].p_type, ph.p_type);
+		assert_int_equal(native[i].p_flags, ph.p_flags);
+		assert_int_equal(native[i].p_offset, ph.p_offset);
+		assert_int_equal(native[i].p_vaddr, ph.p_vaddr);
+		assert_int_equal(native[i].p_paddr, ph.p_paddr);
+		assert_int_equal(native[i].p_filesz, ph.p_filesz);
+		assert_int_equal(native[i].p_memsz, ph.p_memsz);
+		assert_int_equal(native[i].p_align, ph.p_align);
 	}
+	elf_end(elf);
+	free(native);
 	free(buf);
 	ld_machine_free(&m);
 }
@@ -494,6 +553,33 @@ static void test_purgatory_relocation(void **state)
 		assert_true(x86_purgatory_relocate(ctx, bad, size, 0x10000000, &c) < 0);
 		free(bad);
 	}
+	/* A relocation type the relocator does not know: refused, by its number. */
+	{
+		uint8_t *bad = malloc(size);
+		struct x86_purgatory c;
+		Elf_Scn *scn = NULL;
+		size_t off = 0;
+		Elf *elf;
+
+		memcpy(bad, kdl_purgatory_blob, size);
+		assert_int_not_equal(elf_version(EV_CURRENT), EV_NONE);
+		elf = elf_memory((char *)bad, size);
+		assert_non_null(elf);
+		while (!off && (scn = elf_nextscn(elf, scn)) != NULL) {
+			GElf_Shdr sh;
+
+			assert_non_null(gelf_getshdr(scn, &sh));
+			if (sh.sh_type == SHT_RELA && sh.sh_size)
+				off = sh.sh_offset;
+		}
+		elf_end(elf);
+		assert_int_not_equal(off, 0);
+		bad[off + 8] = R_X86_64_GOTPCREL;   /* the low byte of the first r_info's type */
+		memset(bad + off + 9, 0, 3);
+		assert_int_equal(x86_purgatory_relocate(ctx, bad, size, 0x10000000, &c), -ENOEXEC);
+		assert_non_null(strstr(elfcore_ctx_error(ctx), "unsupported relocation type 9"));
+		free(bad);
+	}
 	free(a.image);
 	free(b.image);
 }
@@ -518,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_iomem_errors),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_machine_guest),
+		cmocka_unit_test(test_kcore_parse),
 		cmocka_unit_test(test_machine_nocrash),
 		cmocka_unit_test(test_elfcorehdr_like_kexec_tools_1g),
 		cmocka_unit_test(test_elfcorehdr_like_kexec_tools_5g),

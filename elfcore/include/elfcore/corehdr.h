@@ -66,4 +66,14 @@ ELFCORE_API int elfcore_corehdr_phdr(struct elfcore_ctx *ctx, const Elf64_Phdr *
 ELFCORE_API int elfcore_corehdr_shdr0(struct elfcore_ctx *ctx, const struct elfcore_corehdr *h,
 				      void *buf, size_t cap);
 
+/* ELF notes (the PT_NOTE contents: NT_PRSTATUS, VMCOREINFO) for producers of
+ * cores: the Elf64_Nhdr (through libelf's elf64_xlatetof), the name with its
+ * NUL padded to 4 bytes, then desc padded to 4 bytes.
+ * elfcore_note_size: the bytes of such a note.
+ * elfcore_note_put: write it at buf; returns its size, or 0 when it does not
+ * fit in cap (nothing is written then). */
+ELFCORE_API size_t elfcore_note_size(const char *name, size_t descsz);
+ELFCORE_API size_t elfcore_note_put(void *buf, size_t cap, const char *name, uint32_t type,
+				    const void *desc, size_t descsz);
+
 #endif
