@@ -99,6 +99,10 @@ int ssh_target_option(struct elfcore_ctx *ctx, struct ssh_target *t, int opt, co
 		if (parse_uint(arg, 3600, &t->timeout_seconds) || !t->timeout_seconds)
 			return ec_err(ctx, -EINVAL, "--ssh-timeout %s: expected seconds", arg);
 		return 1;
+	case SSH_OPT_SESSIONS:
+		if (parse_uint(arg, 8, &t->sftp_sessions) || !t->sftp_sessions)
+			return ec_err(ctx, -EINVAL, "--ssh-sessions %s: expected 1 to 8", arg);
+		return 1;
 	}
 	return 0;
 }
@@ -121,7 +125,9 @@ void ssh_target_usage(FILE *f)
 	      "  --ssh-mode sftp|exec    SFTP random-access writes (default) or a flattened\n"
 	      "                          stream into `cat` on the remote host\n"
 	      "  --ssh-retry SECONDS     how long to try reconnecting after a drop (default 120)\n"
-	      "  --ssh-timeout SECONDS   connect and I/O timeout (default 15)\n",
+	      "  --ssh-timeout SECONDS   connect and I/O timeout (default 15)\n"
+	      "  --ssh-sessions N        SFTP sessions writing in parallel (1-8, default 2; more\n"
+	      "                          for long round trips: each has one 255 KiB write in flight)\n",
 	      f);
 }
 

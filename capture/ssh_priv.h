@@ -41,6 +41,9 @@ void ssh_conn_close(struct ssh_conn *c);
 #define SSH_SFTP_LANES 2
 #define SSH_SFTP_LANES_MAX 8
 #define SSH_PATH_MAX 1024
+/* The writer waits while the queue holds this much (chunk buffers, whatever
+ * their fill): it bounds memory in the capture kernel. */
+#define SSH_RETAIN_CAP (40u << 20)
 
 enum chunk_state {
 	CH_QUEUED,                   /* not sent yet (again) */

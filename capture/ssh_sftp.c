@@ -236,7 +236,7 @@ static int lane_reconnect(struct ssh_lane *l, enum open_how how)
 		ssh_sleep_ms(delay);
 		delay = delay * 2 > 4000 ? 4000 : delay * 2;
 		pthread_mutex_lock(&s->mu);
-		if (s->closing && !s->committed) {
+		if (s->committed || s->closing) {
 			pthread_mutex_unlock(&s->mu);
 			return ec_err(l->ctx, -ECANCELED, "dump aborted while reconnecting");
 		}
@@ -406,16 +406,20 @@ static int chunk_ready(struct ssh_sink *s, const struct chunk *c)
 
 static int need_fsync(struct ssh_sink *s)
 {
+	int acked = 0;
+
 	if (!s->has_fsync || s->fsync_running)
 		return 0;
 	if (s->unsynced >= SYNC_INTERVAL)
 		return 1;
-	/* The writer waits: flush once everything is written. */
-	if ((s->sync_wanted || s->commit_wanted) && !s->next_send && !s->in_flight)
-		for (struct chunk *c = s->head; c; c = c->next)
-			if (c->state == CH_ACKED)
-				return 1;
-	return 0;
+	for (struct chunk *c = s->head; c && !acked; c = c->next)
+		acked = c->state == CH_ACKED;
+	if (!acked)
+		return 0;
+	/* The writer waits for everything to be written, or soon for room:
+	 * small writes fill chunk buffers long before SYNC_INTERVAL bytes. */
+	return ((s->sync_wanted || s->commit_wanted) && !s->next_send && !s->in_flight) ||
+	       s->retained >= SSH_RETAIN_CAP / 2;
 }
 
 /* The recovery barrier, under mu: the last lane to stop re-queues every
@@ -537,12 +541,11 @@ static void *lane_thread(void *arg)
 			}
 			break;
 		case JOB_RECOVER:
-			/* Lane 0 after the file is closed for the rename only needs a session. */
+			/* Everything durable, the rename is left: a session is enough. */
 			pthread_mutex_lock(&s->mu);
 			j = s->commit_wanted && !s->head && !s->in_flight ? JOB_FINISH : JOB_RECOVER;
 			pthread_mutex_unlock(&s->mu);
-			ret = lane_reconnect(l, j == JOB_FINISH && l->idx == 0 ? OPEN_NOFILE :
-					     OPEN_RESUME);
+			ret = lane_reconnect(l, j == JOB_FINISH ? OPEN_NOFILE : OPEN_RESUME);
 			break;
 		case JOB_ABORT:
 			lane_abort(l);
@@ -564,7 +567,13 @@ static void *lane_thread(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			ret = 0;
 		} else if (ret) {
-			ssh_set_error(s, l->ctx, ret);
+			/* After the rename nothing can go wrong any more (a lane still
+			 * reconnecting finds no temporary file). */
+			pthread_mutex_lock(&s->mu);
+			int after_commit = s->committed;
+			pthread_mutex_unlock(&s->mu);
+			if (!after_commit)
+				ssh_set_error(s, l->ctx, ret);
 			done = 1;
 		}
 	}
@@ -698,10 +707,22 @@ out:
 
 /* ---- the manifest of the remote dump ---- */
 
+/* Reads run ahead: up to READ_AHEAD requests of READ_SIZE bytes in flight
+ * (libssh's sftp_async_read_begin/sftp_async_read), so the read-back is not
+ * one round trip per request. The manifest reads each byte once, in order,
+ * in blocks of a multiple of READ_SIZE (but the last), so a request never
+ * straddles two calls. */
+#define READ_AHEAD 16
+#define READ_SIZE (128u * 1024)
+
 struct remote_reader {
 	struct ssh_conn *c;
 	sftp_file f;
 	const char *path;
+	uint64_t size;
+	uint64_t req_off;            /* next offset to ask for */
+	struct { int id; uint32_t len; } q[READ_AHEAD];
+	unsigned q_head, q_len;
 };
 
 static int remote_read(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len, uint64_t off)
@@ -709,16 +730,36 @@ static int remote_read(void *arg, struct elfcore_ctx *ctx, void *buf, size_t len
 	struct remote_reader *r = arg;
 	size_t done = 0;
 
-	if (sftp_seek64(r->f, off))
-		return ec_err(ctx, -EIO, "%s: seek to %llu failed", r->path, (unsigned long long)off);
 	while (done < len) {
-		size_t want = len - done < SSH_CHUNK_DATA ? len - done : SSH_CHUNK_DATA;
-		ssize_t n = sftp_read(r->f, (uint8_t *)buf + done, want);
+		unsigned i;
+		int n;
 
-		if (n <= 0)
-			return ec_err(ctx, n ? -ECONNRESET : -EIO, "%s: reading back at %llu: %s",
+		while (r->q_len < READ_AHEAD && r->req_off < r->size) {
+			uint32_t want = r->size - r->req_off < READ_SIZE ?
+					(uint32_t)(r->size - r->req_off) : READ_SIZE;
+			int id;
+
+			if (sftp_seek64(r->f, r->req_off) ||
+			    (id = sftp_async_read_begin(r->f, want)) < 0)
+				return ec_err(ctx, -ECONNRESET, "%s: reading back at %llu: %s", r->path,
+					      (unsigned long long)r->req_off,
+					      ssh_get_error(r->c->session));
+			i = (r->q_head + r->q_len++) % READ_AHEAD;
+			r->q[i].id = id;
+			r->q[i].len = want;
+			r->req_off += want;
+		}
+		i = r->q_head;
+		if (!r->q_len || r->q[i].len > len - done)
+			return ec_err(ctx, -EIO, "%s: read-back out of step at %llu", r->path,
+				      (unsigned long long)(off + done));
+		n = sftp_async_read(r->f, (uint8_t *)buf + done, r->q[i].len, (uint32_t)r->q[i].id);
+		if (n != (int)r->q[i].len)
+			return ec_err(ctx, n < 0 ? -ECONNRESET : -EIO, "%s: reading back at %llu: %s",
 				      r->path, (unsigned long long)(off + done),
-				      n ? ssh_get_error(r->c->session) : "file shrank");
+				      n < 0 ? ssh_get_error(r->c->session) : "short read");
+		r->q_head = (r->q_head + 1) % READ_AHEAD;
+		r->q_len--;
 		done += (size_t)n;
 	}
 	return 0;
@@ -754,6 +795,8 @@ int ssh_remote_manifest(struct elfcore_ctx *ctx, const struct ssh_target *t, con
 		ret = ec_err(ctx, -EIO, "%s: cannot read it back: %s", path, ssh_get_error(c.session));
 		goto out;
 	}
+	rd.size = a->size;
+	_Static_assert(ELFCORE_MANIFEST_BLOCK_SIZE % READ_SIZE == 0, "reads straddle blocks");
 	ret = elfcore_manifest_write_reader(ctx, name, a->size, remote_read, &rd, out, 0);
 out:
 	sftp_attributes_free(a);

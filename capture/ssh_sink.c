@@ -3,7 +3,7 @@
  *
  * Every accepted write is copied into chunks of up to SSH_CHUNK_DATA bytes
  * kept in order on one list (struct chunk, ssh_priv.h). A chunk is freed once
- * durable; the writer blocks while the list holds more than RETAIN_CAP
+ * durable; the writer blocks while the list holds more than SSH_RETAIN_CAP
  * bytes, which bounds memory in the capture kernel. SFTP mode (ssh_sftp.c)
  * writes the chunks with libssh's sftp_* API from several sessions; exec mode
  * (here) streams them into `cat` on the remote host and frees a chunk as soon
@@ -20,8 +20,6 @@
 
 #include "ec_priv.h"
 #include "ssh_priv.h"
-
-#define RETAIN_CAP (40u << 20)
 
 double ssh_since(const struct timespec *t0)
 {
@@ -494,7 +492,7 @@ static int sink_pwrite(void *priv, struct elfcore_ctx *ctx, const void *buf, siz
 		size_t n;
 
 		if (!c || c->state != CH_QUEUED || c->off + c->len != offset || c->len == SSH_CHUNK_DATA) {
-			while (s->retained >= RETAIN_CAP && !s->err)
+			while (s->retained >= SSH_RETAIN_CAP && !s->err)
 				pthread_cond_wait(&s->space, &s->mu);
 			if (s->err)
 				break;

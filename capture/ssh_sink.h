@@ -51,7 +51,8 @@ struct ssh_target {
 	enum ssh_mode mode;
 	unsigned retry_seconds;      /* how long to try reconnecting (SFTP), default 120 */
 	unsigned timeout_seconds;    /* connect and I/O timeout, default 15 */
-	unsigned sftp_sessions;      /* SFTP sessions writing in parallel; 0: the default (2) */
+	unsigned sftp_sessions;      /* --ssh-sessions: SFTP sessions writing in parallel (1-8);
+	                                0: the default (2) */
 };
 
 /* Set defaults (port 22, SFTP, retry 120 s, timeout 15 s). */
@@ -69,6 +70,7 @@ enum {
 	SSH_OPT_MODE,
 	SSH_OPT_RETRY,
 	SSH_OPT_TIMEOUT,
+	SSH_OPT_SESSIONS,
 };
 /* Entries for a struct option array (getopt_long). */
 #define SSH_SINK_LONG_OPTIONS                                              \
@@ -78,7 +80,8 @@ enum {
 	{ "remote-dir", required_argument, NULL, SSH_OPT_REMOTE_DIR },     \
 	{ "ssh-mode", required_argument, NULL, SSH_OPT_MODE },             \
 	{ "ssh-retry", required_argument, NULL, SSH_OPT_RETRY },           \
-	{ "ssh-timeout", required_argument, NULL, SSH_OPT_TIMEOUT }
+	{ "ssh-timeout", required_argument, NULL, SSH_OPT_TIMEOUT },       \
+	{ "ssh-sessions", required_argument, NULL, SSH_OPT_SESSIONS }
 /* Apply one of the options above (optarg borrowed). Returns 1 when opt was
  * one of ours and applied, 0 when it is not ours, -EINVAL with a message. */
 int ssh_target_option(struct elfcore_ctx *ctx, struct ssh_target *t, int opt, const char *arg);

@@ -37,6 +37,7 @@ static const char *const failure_choices[] = { "reboot", "halt", "poweroff", "sh
 static const char *const final_choices[] = { "reboot", "halt", "poweroff", "shell", NULL };
 static const char *const loader_choices[] = { "auto", "kdump-load", "kexec", NULL };
 static const char *const capturer_choices[] = { "auto", "kdump-capture", "makedumpfile", NULL };
+static const char *const ssh_mode_choices[] = { "sftp", "exec", NULL };
 
 /* The documented order; doc/kdumpkit.conf.5 follows it. */
 static const struct kc_key keys[] = {
@@ -50,6 +51,7 @@ static const struct kc_key keys[] = {
 	{ "ssh",            KC_SSH,     "", 0, 0, NULL },
 	{ "sshkey",         KC_PATH,    "/root/.ssh/kdumpkit_id_ed25519", 0, 0, NULL },
 	{ "known_hosts",    KC_PATH,    "/etc/kdumpkit/known_hosts", 0, 0, NULL },
+	{ "ssh_mode",       KC_ENUM,    "sftp", 0, 0, ssh_mode_choices },
 	{ "net_iface",      KC_IFACE,   "", 0, 0, NULL },
 	{ "net_addr",       KC_IPADDR,  "dhcp", 0, 0, NULL },
 	{ "net_gateway",    KC_IPV4,    "", 0, 0, NULL },
@@ -414,7 +416,8 @@ static int is_set(const struct elfcore_kdumpconf *conf, const char *key)
 /* Contradictions between keys, reported at the line of the key that does not fit. */
 static int check_combination(struct elfcore_ctx *ctx, const struct elfcore_kdumpconf *conf)
 {
-	static const char *const ssh_only[] = { "sshkey", "known_hosts", "net_iface", "net_addr", "net_gateway" };
+	static const char *const ssh_only[] = { "sshkey", "known_hosts", "ssh_mode", "net_iface", "net_addr",
+						"net_gateway" };
 	int ssh = is_set(conf, "ssh");
 
 	for (size_t i = 0; i < sizeof(ssh_only) / sizeof(ssh_only[0]); i++)

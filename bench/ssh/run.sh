@@ -5,7 +5,10 @@
 #
 # Starts a private sshd on 127.0.0.1 (tests/e2e/sshd.sh) and writes into
 # /dev/shm so that the disk is not what is measured. Cases, same input:
-#   sink sftp    ssh-put: the SSH sink in SFTP mode (positioned writes, fsync@openssh.com)
+#   sink sftp    ssh-put: the SSH sink in SFTP mode (libssh sftp_write, 2 sessions,
+#                255 KiB writes, fsync@openssh.com every 16 MiB)
+#   libssh 1     sftp-probe: libssh's sftp_write alone, 1 session, 255 KiB writes
+#   libssh 2     sftp-probe: the same, 2 sessions writing disjoint stripes
 #   sink exec    ssh-put: the SSH sink in exec mode (flattened stream into cat)
 #   openssh      cat INPUT | ssh HOST 'cat > f'   (OpenSSH's default cipher)
 #   openssh gcm  the same with -c aes128-gcm@openssh.com (the sink's first choice)
@@ -18,7 +21,8 @@ cd "$(dirname "$0")/../.."
 O=${O:-build}
 SIZE=${1:-2G}
 PUT=$O/tests/ssh-put
-[ -x "$PUT" ] || { echo "bench/ssh: build first (make all)"; exit 1; }
+PROBE=$O/tests/sftp-probe
+[ -x "$PUT" ] && [ -x "$PROBE" ] || { echo "bench/ssh: build first (make all)"; exit 1; }
 . tests/e2e/sshd.sh
 
 T=$(mktemp -d /tmp/bench_ssh.XXXXXX)
@@ -68,6 +72,11 @@ run() {
 	printf '%-14s %8s s %8s MB/s\n' "$name" "$secs" "${MBS[$name]}"
 }
 
+probe() {
+	"$PROBE" --ssh "$DEST:$SSHD_PORT" --ssh-key "$T/sshd/user_key" \
+		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" "$@"
+}
+
 put() {
 	"$PUT" --ssh "$DEST:$SSHD_PORT" --ssh-key "$T/sshd/user_key" \
 		--known-hosts "$T/sshd/known_hosts" --remote-dir "$R" "$@"
@@ -75,15 +84,20 @@ put() {
 
 echo "bench/ssh: $bytes bytes to sshd on 127.0.0.1, into /dev/shm"
 run "sink sftp" put "$IN" out1
+run "libssh 1" probe --sessions 1 "$IN" out7
+run "libssh 2" probe --sessions 2 "$IN" out8
 run "sink exec" put --ssh-mode exec "$IN" out2
 run "openssh" sh -c "cat '$IN' | ssh ${SSH_OPTS[*]} $DEST 'cat > $R/out3'"
 run "openssh gcm" sh -c "cat '$IN' | ssh -c aes128-gcm@openssh.com ${SSH_OPTS[*]} $DEST 'cat > $R/out4'"
-/usr/bin/python3 - "${MBS[sink sftp]}" "${MBS[sink exec]}" "${MBS[openssh]}" "${MBS[openssh gcm]}" <<'PY'
+/usr/bin/python3 - "${MBS[sink sftp]}" "${MBS[sink exec]}" "${MBS[openssh]}" "${MBS[openssh gcm]}" \
+	"${MBS[libssh 1]}" "${MBS[libssh 2]}" <<'PY'
 import sys
-sftp, ex, o, og = map(float, sys.argv[1:])
+sftp, ex, o, og, l1, l2 = map(float, sys.argv[1:])
 print("ratio sink sftp / openssh     %.2f" % (sftp / o))
 print("ratio sink exec / openssh     %.2f" % (ex / o))
 print("ratio sink sftp / openssh gcm %.2f" % (sftp / og))
+print("ratio libssh 1 / openssh gcm  %.2f" % (l1 / og))
+print("ratio libssh 2 / openssh gcm  %.2f" % (l2 / og))
 PY
 
 # The same codec (lzo) and dump level on a synthetic vmcore (tests/gen/gen_vmcore,
@@ -97,7 +111,7 @@ if [ -x "$CAP" ] && [ -x "$GEN" ] && command -v makedumpfile >/dev/null; then
 	bytes=$(stat -c %s "$VM")
 	cat "$VM" >/dev/null
 	echo "bench/ssh: capture of a ${BENCH_GIB:-8} GiB synthetic vmcore, lzo, -d 31"
-	run "capture sftp" "$CAP" -q -l -d 31 --no-dmesg --no-report --ssh "$DEST:$SSHD_PORT" \
+	run "capture sftp" "$CAP" -q -l -d 31 --no-dmesg --no-report --no-manifest --ssh "$DEST:$SSHD_PORT" \
 		--ssh-key "$T/sshd/user_key" --known-hosts "$T/sshd/known_hosts" --remote-dir "$R" \
 		"$VM" out5
 	run "makedumpfile" sh -c "makedumpfile -F -l -d 31 '$VM' | ssh ${SSH_OPTS[*]} $DEST 'cat > $R/out6'"

@@ -3,8 +3,10 @@
 # 127.0.0.1 (tests/e2e/sshd.sh), which the guest reaches as 10.0.2.2 through QEMU's user-mode
 # network. The first kernel runs `kdump-ctl start` (the initramfs gets the virtio-net driver,
 # the key, known_hosts and the OpenSSH client); after the panic the capture kernel brings up
-# eth0 with DHCP, streams the dump to the host (vmcore.flat), then the kernel log, report and
-# manifest, renames the directory and keeps 1 dump of this host. The reference readers read it.
+# eth0 with DHCP, and kdump-capture --ssh writes the dump on the host over SFTP (libssh) with
+# its kernel log, report and checksum manifest; the directory manifest follows, the directory
+# is renamed and 1 dump of this host is kept. The reference readers read it, and
+# kdump-inspect verify checks it against its manifest.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sshd.sh"
@@ -61,11 +63,16 @@ new=$(cd "$runs/remote" && ls -1d "$host"-2???-* 2>/dev/null | grep -v "^$host-2
 [ "$(cd "$runs/remote" && ls -1A | LC_ALL=C sort | tr '\n' ' ')" = "$new otherhost-2020-01-01-00:00:00 " ] ||
 	fail "keep 1: the remote directory holds $(ls -A "$runs/remote")"
 d="$runs/remote/$new"
-for f in vmcore.flat vmcore-dmesg.txt manifest; do
+grep -q 'capturer kdump-capture' <<<"$con" || fail "the capture kernel did not use kdump-capture"
+grep -q 'kdump-capture .*--ssh .*--remote-dir' <<<"$con" || fail "kdump-capture did not stream with --ssh: $(grep -a 'kdumpkit:' <<<"$con" | tail -n 5)"
+for f in vmcore vmcore-dmesg.txt vmcore.json vmcore.sha256 manifest; do
 	[ -s "$d/$f" ] || fail "$new/$f is missing or empty ($(ls "$d"))"
 done
+[ "$(stat -c %a "$d/vmcore")" = 600 ] || fail "$new/vmcore: mode $(stat -c %a "$d/vmcore")"
 (cd "$d" && sha256sum --quiet -c manifest) || fail "$new/manifest does not verify"
+out=$("$LAB_O/bin/kdump-inspect" verify "$d/vmcore" 2>&1) || fail "kdump-inspect verify: $out"
+grep -q "checksum manifest matches" <<<"$out" || fail "verify did not use vmcore.sha256: $out"
 grep -qF "$LAB_PANIC_LINE" "$d/vmcore-dmesg.txt" || fail "$new/vmcore-dmesg.txt lacks the panic line"
-lab_check_dump "$d/vmcore.flat" "$(lab_kernel_release)" "$runs/check" || fail "the reference readers reject the dump"
+lab_check_dump "$d/vmcore" "$(lab_kernel_release)" "$runs/check" || fail "the reference readers reject the dump"
 ok "dump streamed over SSH into $new ($(grep -o 'capturer [a-z-]*' <<<"$con" | head -n 1)), keep 1 applied"
 echo "test_service_ssh: ok"
