@@ -642,57 +642,64 @@ static void pcp_remember(struct elfcore_pagefilter *pf, const uint64_t *add, siz
 	pf->pcp_n = k;
 }
 
-/* Walk the list the candidate page pfn is on; remember its pages when it is
- * a per-CPU free list. */
-static void pcp_walk(struct elfcore_pagefilter *pf, uint64_t pfn)
+/* Record a list head; 0 when it was seen before (its list was walked then:
+ * not a free list, or its pages would be known) or cannot be recorded. */
+static int pcp_new_head(struct elfcore_pagefilter *pf, uint64_t head)
 {
-	uint64_t start = pf->vmemmap + pfn * pf->page_struct + (uint64_t)pf->off_lru;
-	uint64_t cur = start, next, head = 0, member, *pages = NULL;
-	size_t n = 0, cap = 0, i;
-	int kind;
+	size_t i;
 
-	for (size_t steps = 0; steps < PCP_LIST_MAX && !head; steps++) {
-		if (!pcp_link(pf, cur, &next) || (kind = pcp_node(pf, next, &member)) < 0 ||
-		    next == start)
-			return;
-		if (kind == 0)
-			head = next;
-		cur = next;
-	}
-	if (!head || pf->heads_n >= PCP_HEADS_MAX ||
+	if (pf->heads_n >= PCP_HEADS_MAX ||
 	    (pf->heads_n && bsearch(&head, pf->pcp_heads, pf->heads_n, sizeof(head), cmp_u64)))
-		return;                                   /* walked before: not a free list */
+		return 0;
 	if (pf->heads_n == pf->heads_cap) {
 		size_t c = pf->heads_cap ? 2 * pf->heads_cap : 64;
 		uint64_t *h = realloc(pf->pcp_heads, c * sizeof(*h));
 
 		if (!h)
-			return;
+			return 0;
 		pf->pcp_heads = h;
 		pf->heads_cap = c;
 	}
 	for (i = pf->heads_n++; i > 0 && pf->pcp_heads[i - 1] > head; i--)
 		pf->pcp_heads[i] = pf->pcp_heads[i - 1];
 	pf->pcp_heads[i] = head;
+	return 1;
+}
 
-	for (cur = head;; cur = next) {
-		if (n >= PCP_LIST_MAX || !pcp_link(pf, cur, &next))
-			goto out;
-		if (next == head)
-			break;
-		if (pcp_node(pf, next, &member) != 1)
-			goto out;
-		if (n == cap) {
-			size_t c = cap ? 2 * cap : 256;
-			uint64_t *g = realloc(pages, c * sizeof(*g));
+/* Walk once round the list the candidate page pfn is on; remember its pages
+ * when it is a per-CPU free list: every node a free candidate but exactly one,
+ * the head outside mem_map. */
+static void pcp_walk(struct elfcore_pagefilter *pf, uint64_t pfn)
+{
+	uint64_t start = pf->vmemmap + pfn * pf->page_struct + (uint64_t)pf->off_lru;
+	uint64_t cur = start, next, member, *pages = NULL;
+	size_t n = 0, cap = 0;
+	int kind, heads = 0;
 
-			if (!g)
+	for (;; cur = next) {
+		if (n >= PCP_LIST_MAX || !pcp_link(pf, cur, &next) ||
+		    (kind = pcp_node(pf, cur, &member)) < 0)
+			goto out;
+		if (kind == 0) {
+			if (heads++ || !pcp_new_head(pf, cur))
 				goto out;
-			pages = g;
-			cap = c;
+		} else {
+			if (n == cap) {
+				size_t c = cap ? 2 * cap : 256;
+				uint64_t *g = realloc(pages, c * sizeof(*g));
+
+				if (!g)
+					goto out;
+				pages = g;
+				cap = c;
+			}
+			pages[n++] = member;
 		}
-		pages[n++] = member;
+		if (next == start)
+			break;
 	}
+	if (heads != 1)
+		goto out;
 	qsort(pages, n, sizeof(*pages), cmp_u64);
 	pcp_remember(pf, pages, n);
 out:
