@@ -17,19 +17,7 @@ static const enum elfcore_codec all[] = {
 	ELFCORE_CODEC_NONE, ELFCORE_CODEC_ZLIB, ELFCORE_CODEC_LZO, ELFCORE_CODEC_ZSTD,
 };
 
-static struct elfcore_ctx *ctx;
-
-static int setup(void **state)
-{
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	elfcore_ctx_free(ctx);
-	return 0;
-}
+#include "unit_ctx.h"
 
 /* A page that compresses well: text-like, repetitive. */
 static void fill_text(uint8_t *p, unsigned seed)

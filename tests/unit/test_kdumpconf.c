@@ -10,19 +10,7 @@
 
 #include "elfcore/kdumpconf.h"
 
-static struct elfcore_ctx *ctx;
-
-static int setup(void **state)
-{
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	elfcore_ctx_free(ctx);
-	return 0;
-}
+#include "unit_ctx.h"
 
 static struct elfcore_kdumpconf *parse_ok(const char *text)
 {

@@ -12,21 +12,7 @@
 #include "ssh_df.h"
 #include "ssh_sink.h"
 
-static struct elfcore_ctx *ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	elfcore_ctx_free(ctx);
-	return 0;
-}
+#include "unit_ctx.h"
 
 static void test_parse_good(void **state)
 {

@@ -27,19 +27,7 @@ static const char sample[] =
 	"KERNELOFFSET=14a00000\n"
 	"CRASHTIME=1764070000\n";
 
-static struct elfcore_ctx *ctx;
-
-static int setup(void **state)
-{
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	elfcore_ctx_free(ctx);
-	return 0;
-}
+#include "unit_ctx.h"
 
 static struct elfcore_vmcoreinfo *parse_ok(const char *text, size_t size)
 {

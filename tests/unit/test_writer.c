@@ -20,7 +20,7 @@
 
 #define PS 4096u
 
-static struct elfcore_ctx *ctx;
+#include "unit_ctx.h"
 
 struct mem {
 	unsigned char *data;
@@ -493,18 +493,6 @@ static void test_elf_xnum(void **state)
 	assert_int_equal(elfcore_dump_read_page(d, 139999, page), -ENOENT);
 	elfcore_dump_close(d);
 	unlink(path);
-}
-
-static int setup(void **state)
-{
-	ctx = elfcore_ctx_new();
-	return ctx ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	elfcore_ctx_free(ctx);
-	return 0;
 }
 
 int main(void)
