@@ -53,6 +53,63 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 	return 0;
 }
 
+/* Whether [off, off + len) of fd, a file of size bytes, is a hole: it reads
+ * as zeros, so it need not be read, and a block of it always has the same
+ * hash. An ELF dump at level 0 is mostly holes (its zero pages). SEEK_DATA
+ * also sees data still in the page cache; a file system without it reports
+ * everything as data. fd < 0: not known, so not a hole. */
+static int is_hole(int fd, uint64_t size, uint64_t off, size_t len)
+{
+	off_t data;
+
+	if (fd < 0 || off + len > size)
+		return 0;
+	data = lseek(fd, (off_t)off, SEEK_DATA);
+	if (data < 0)
+		return errno == ENXIO;      /* no data from off to the end */
+	return (uint64_t)data >= off + len;
+}
+
+/* len bytes at off into buf, zeros without a read where it is a hole;
+ * *zeroed says buf already holds zeros (cap bytes of them). */
+static int read_or_hole(int fd, uint64_t size, void *buf, size_t cap, size_t len, uint64_t off,
+			int *zeroed, size_t *got)
+{
+	if (is_hole(fd, size, off, len)) {
+		if (!*zeroed)
+			memset(buf, 0, cap);
+		*zeroed = 1;
+		*got = len;
+		return 0;
+	}
+	*zeroed = 0;
+	return read_at(fd, buf, len, off, got);
+}
+
+/* Block hashes: a hole block's hash is computed once, then reused. */
+struct block_hasher {
+	EVP_MD_CTX *mc;
+	unsigned char zero_md[32];
+	size_t zero_len;            /* the length zero_md is the hash of; 0: none yet */
+};
+
+static int block_digest(struct block_hasher *h, const void *buf, size_t len, int hole,
+			unsigned char md[32])
+{
+	if (hole && h->zero_len == len) {
+		memcpy(md, h->zero_md, 32);
+		return 0;
+	}
+	if (!EVP_DigestInit_ex(h->mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(h->mc, buf, len) ||
+	    !EVP_DigestFinal_ex(h->mc, md, NULL))
+		return -EIO;
+	if (hole) {
+		memcpy(h->zero_md, md, 32);
+		h->zero_len = len;
+	}
+	return 0;
+}
+
 /* SHA-256 of the whole file, on its own thread when asked. */
 struct whole_job {
 	int fd;
@@ -67,6 +124,7 @@ static void *whole_hash(void *arg)
 	EVP_MD_CTX *mc = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(IO_CHUNK);
 	uint64_t off = 0;
+	int zeroed = 0;
 
 	j->err = -ENOMEM;
 	if (!mc || !buf || !EVP_DigestInit_ex(mc, EVP_sha256(), NULL))
@@ -75,7 +133,7 @@ static void *whole_hash(void *arg)
 	while (off < j->size) {
 		size_t want = j->size - off < IO_CHUNK ? (size_t)(j->size - off) : IO_CHUNK, got;
 
-		j->err = read_at(j->fd, buf, want, off, &got);
+		j->err = read_or_hole(j->fd, j->size, buf, IO_CHUNK, want, off, &zeroed, &got);
 		if (!j->err && got != want)
 			j->err = -EIO;          /* the file shrank under us */
 		if (j->err)
@@ -114,19 +172,21 @@ typedef int block_fn(void *arg, uint64_t nr, const unsigned char md[32]);
 /* Hash size bytes read through read(): each block to fn, the whole file to
  * whole_md. whole NULL: the whole-file hash is updated from the same reads;
  * else whole->fd is hashed on a thread of its own at the same time (threaded)
- * or afterwards. */
+ * or afterwards. hole_fd >= 0: the dump's descriptor, whose holes are not
+ * read (is_hole()). */
 static int hash_dump(struct elfcore_ctx *ctx, const char *name, uint64_t size,
-		     uint64_t block_size, elfcore_manifest_read_fn *read, void *arg,
+		     uint64_t block_size, elfcore_manifest_read_fn *read, void *arg, int hole_fd,
 		     struct whole_job *whole, int threaded, block_fn *fn, void *fn_arg,
 		     unsigned char whole_md[32])
 {
-	EVP_MD_CTX *mc = EVP_MD_CTX_new(), *wc = whole ? NULL : EVP_MD_CTX_new();
+	struct block_hasher bh = { .mc = EVP_MD_CTX_new() };
+	EVP_MD_CTX *wc = whole ? NULL : EVP_MD_CTX_new();
 	unsigned char *buf = malloc(block_size), md[32];
 	uint64_t off = 0, nr = 0;
 	pthread_t tid;
-	int ret = 0;
+	int ret = 0, zeroed = 0;
 
-	if (!buf || !mc || (!whole && (!wc || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)))) {
+	if (!buf || !bh.mc || (!whole && (!wc || !EVP_DigestInit_ex(wc, EVP_sha256(), NULL)))) {
 		ret = ec_err(ctx, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -134,12 +194,15 @@ static int hash_dump(struct elfcore_ctx *ctx, const char *name, uint64_t size,
 		threaded = 0;
 	while (off < size) {
 		size_t want = size - off < block_size ? (size_t)(size - off) : (size_t)block_size;
+		int hole = is_hole(hole_fd, size, off, want);
 
-		ret = read(arg, ctx, buf, want, off);
+		if (hole && !zeroed)
+			memset(buf, 0, block_size);
+		zeroed = hole;
+		ret = hole ? 0 : read(arg, ctx, buf, want, off);
 		if (ret)
 			break;
-		if (!EVP_DigestInit_ex(mc, EVP_sha256(), NULL) || !EVP_DigestUpdate(mc, buf, want) ||
-		    !EVP_DigestFinal_ex(mc, md, NULL) || (wc && !EVP_DigestUpdate(wc, buf, want))) {
+		if (block_digest(&bh, buf, want, hole, md) || (wc && !EVP_DigestUpdate(wc, buf, want))) {
 			ret = ec_err(ctx, -EIO, "SHA-256 failed");
 			break;
 		}
@@ -166,7 +229,7 @@ static int hash_dump(struct elfcore_ctx *ctx, const char *name, uint64_t size,
 		memcpy(whole_md, whole->md, 32);
 out:
 	EVP_MD_CTX_free(wc);
-	EVP_MD_CTX_free(mc);
+	EVP_MD_CTX_free(bh.mc);
 	free(buf);
 	return ret;
 }
@@ -201,15 +264,16 @@ static int put_whole(struct line_out *lo, const unsigned char md[32])
 
 /* The manifest of size bytes read through read(), to sink, as it is hashed. */
 static int emit(struct elfcore_ctx *ctx, const char *name, uint64_t size, uint64_t block_size,
-		elfcore_manifest_read_fn *read, void *arg, struct whole_job *whole, int threaded,
-		struct elfcore_sink *sink)
+		elfcore_manifest_read_fn *read, void *arg, int hole_fd, struct whole_job *whole,
+		int threaded, struct elfcore_sink *sink)
 {
 	struct line_out lo = { .sink = sink };
 	unsigned char md[32];
 	int ret;
 
 	put_header(&lo, name, size, block_size);
-	ret = hash_dump(ctx, name, size, block_size, read, arg, whole, threaded, put_block, &lo, md);
+	ret = hash_dump(ctx, name, size, block_size, read, arg, hole_fd, whole, threaded, put_block,
+			&lo, md);
 	return ret ? ret : put_whole(&lo, md);
 }
 
@@ -272,7 +336,7 @@ int elfcore_manifest_write(struct elfcore_ctx *ctx, const char *dump_path,
 	whole.fd = rd.fd = fd;
 	whole.size = (uint64_t)st.st_size;
 	/* One thread: both hashes from the same reads. */
-	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd,
+	ret = emit(ctx, basename(name_copy), (uint64_t)st.st_size, block_size, fd_read, &rd, fd,
 		   threads > 1 ? &whole : NULL, threads > 1, sink);
 	if (!ret)
 		ret = elfcore_sink_commit(sink);
@@ -297,7 +361,7 @@ int elfcore_manifest_write_reader(struct elfcore_ctx *ctx, const char *name, uin
 
 	if (!ret && (!name[0] || strchr(name, '/') || strchr(name, '\n')))
 		ret = ec_err(ctx, -EINVAL, "manifest: %s: expected a plain file name", name);
-	return ret ? ret : emit(ctx, name, size, block_size, read, arg, NULL, 0, out);
+	return ret ? ret : emit(ctx, name, size, block_size, read, arg, -1, NULL, 0, out);
 }
 
 /* ---- in two steps: hash (e.g. while the dump is synced), then save ---- */
@@ -354,8 +418,8 @@ int elfcore_manifest_compute(struct elfcore_ctx *ctx, int fd, const char *name,
 	}
 	/* One thread: both hashes from the same reads. Two: the whole-file
 	 * hash reads on its own thread. */
-	ret = hash_dump(ctx, name, m->size, block_size, fd_read, &rd, threads > 1 ? &whole : NULL,
-			threads > 1, keep_block, m, m->whole);
+	ret = hash_dump(ctx, name, m->size, block_size, fd_read, &rd, fd,
+			threads > 1 ? &whole : NULL, threads > 1, keep_block, m, m->whole);
 	if (ret)
 		elfcore_manifest_free(m);
 	else
@@ -436,11 +500,12 @@ int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
 	struct elfcore_manifest_result local;
 	char line[MANIFEST_MAX_LINE], path[4096];
 	unsigned char want[32], md[32], whole_md[32];
-	EVP_MD_CTX *mc = NULL, *whole = NULL;
+	struct block_hasher bh = { 0 };
+	EVP_MD_CTX *whole = NULL;
 	unsigned char *buf = NULL;
 	uint64_t size = 0, bs = 0, idx, nblocks, off = 0;
 	unsigned long lineno = 0;
-	int fd = -1, ret = 0, r;
+	int fd = -1, ret = 0, r, zeroed = 0;
 	FILE *f;
 	struct stat st;
 
@@ -488,9 +553,9 @@ int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
 	}
 	res->actual_size = (uint64_t)st.st_size;
 	buf = malloc(bs);
-	mc = EVP_MD_CTX_new();
+	bh.mc = EVP_MD_CTX_new();
 	whole = EVP_MD_CTX_new();
-	if (!buf || !mc || !whole || !EVP_DigestInit_ex(whole, EVP_sha256(), NULL)) {
+	if (!buf || !bh.mc || !whole || !EVP_DigestInit_ex(whole, EVP_sha256(), NULL)) {
 		ret = ec_err(ctx, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -506,15 +571,14 @@ int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
 			BAD("%s: line %lu: expected \"block %" PRIu64 " SHA256\"", manifest_path,
 			    lineno, idx);
 		res->blocks++;
-		r = read_at(fd, buf, want_len, off, &got);
+		r = read_or_hole(fd, res->actual_size, buf, (size_t)bs, want_len, off, &zeroed, &got);
 		if (r) {
 			ret = ec_err(ctx, r, "%s: reading at %" PRIu64 ": %s", dump_path, off,
 				     strerror(-r));
 			goto out;
 		}
 		EVP_DigestUpdate(whole, buf, got);
-		if (got != want_len || !EVP_DigestInit_ex(mc, EVP_sha256(), NULL) ||
-		    !EVP_DigestUpdate(mc, buf, got) || !EVP_DigestFinal_ex(mc, md, NULL) ||
+		if (got != want_len || block_digest(&bh, buf, got, zeroed, md) ||
 		    memcmp(md, want, 32)) {
 			if (!res->bad_blocks++)
 				res->first_bad = idx;
@@ -539,7 +603,7 @@ int elfcore_manifest_verify(struct elfcore_ctx *ctx, const char *manifest_path,
 		ret = ec_err(ctx, -EIO, "%s: whole-file SHA-256 differs", dump_path);
 #undef BAD
 out:
-	EVP_MD_CTX_free(mc);
+	EVP_MD_CTX_free(bh.mc);
 	EVP_MD_CTX_free(whole);
 	free(buf);
 	if (fd >= 0)

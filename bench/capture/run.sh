@@ -31,14 +31,18 @@ cat "$vmcore" >/dev/null          # both tools read it from the page cache
 # run NAME CMD...: median wall seconds, size, peak RSS (KiB), median CPU seconds over
 # $repeat runs -> "t size rss cpu"
 run() {
-	local out=$work/out ts=() cs=() t size rss u s i
+	local out=$work/out ts=() cs=() t t0 t1 size rss u s i
 	for ((i = 0; i < repeat; i++)); do
 		rm -rf "$out" && mkdir -p "$out"
 		sync
-		/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+		# Wall time to the millisecond (time's %e has 10 ms steps, too coarse for
+		# runs of 0.1 s); time itself still gives the peak RSS and CPU seconds.
+		t0=$EPOCHREALTIME
+		/usr/bin/time -f '%M %U %S' -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 			{ echo "bench/capture: failed: $* ($(tail -1 "$work/err"))" >&2; echo "0 0 0 0"; return; }
-		read -r t rss u s <"$work/time"
-		ts+=("$t")
+		t1=$EPOCHREALTIME
+		read -r rss u s <"$work/time"
+		ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
 		cs+=("$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')")
 	done
 	size=$(stat -c %s "$out/vmcore")
