@@ -31,7 +31,10 @@ struct batch {
 	unsigned n;
 	uint64_t *pfns;
 	struct page_res *res;
+	/* The pages' data, packed in pfn order: the writer writes runs of it
+	 * straight from here (elfcore_writer_hold_begin()). */
 	uint8_t *out;
+	size_t used;
 };
 
 struct worker {
@@ -68,13 +71,15 @@ struct pipe {
 
 /* ---- workers ---- */
 
-/* Compress straight into the batch's slot for page i; a raw page is copied
- * there (the input window moves on before the writer stores it). */
+/* Compress straight into the batch's data, after the pages before it; a raw
+ * page is copied there (the input window moves on before the writer stores
+ * it). Pages come in order and none takes more than bound bytes, so the
+ * batch_pages * bound bytes of out always have room. */
 static void encode_one(struct worker *wk, struct batch *b, unsigned i, const void *data)
 {
 	struct elfcore_encoded_page e;
 	struct page_res *r = &b->res[i];
-	uint8_t *slot = b->out + i * wk->p->bound;
+	uint8_t *slot = b->out + b->used;
 
 	memset(r, 0, sizeof(*r));
 	if (elfcore_page_encode_into(wk->enc, b->pfns[i], data, slot, wk->p->bound, &e) < 0) {
@@ -85,10 +90,11 @@ static void encode_one(struct worker *wk, struct batch *b, unsigned i, const voi
 	r->codec = (uint8_t)e.codec;
 	if (e.zero)
 		return;
-	r->off = (uint32_t)(i * wk->p->bound);
+	r->off = (uint32_t)b->used;
 	r->size = e.size;
 	if (e.data != slot)
 		memcpy(slot, e.data, e.size);
+	b->used += e.size;
 }
 
 static void process_batch(struct worker *wk, struct batch *b)
@@ -97,6 +103,7 @@ static void process_batch(struct worker *wk, struct batch *b)
 	uint32_t ps = wk->p->ps;
 	unsigned i = 0;
 
+	b->used = 0;
 	while (i < b->n) {
 		unsigned j = i + 1;
 
@@ -158,7 +165,7 @@ static void *worker_main(void *arg)
 static int write_batch(struct pipe *p, struct batch *b)
 {
 	const struct cap_pipeline_opts *o = p->o;
-	int ret = 0;
+	int ret = elfcore_writer_hold_begin(p->w), end;
 
 	for (unsigned i = 0; i < b->n && !ret; i++) {
 		const struct page_res *r = &b->res[i];
@@ -182,6 +189,9 @@ static int write_batch(struct pipe *p, struct batch *b)
 			ret = elfcore_writer_write_encoded(p->w, &e);
 		}
 	}
+	end = elfcore_writer_hold_end(p->w);    /* before the slot is reused */
+	if (!ret)
+		ret = end;
 	p->written += b->n;
 	if (o->progress)
 		cap_progress_update(o->progress, p->written, p->written * p->ps);

@@ -123,6 +123,11 @@ uint64_t elfcore_sink_size(const struct elfcore_sink *sink)
 	return sink->size;
 }
 
+int ec_sink_has_ops(const struct elfcore_sink *sink, const struct elfcore_sink_ops *ops)
+{
+	return sink->ops == ops;
+}
+
 int elfcore_sink_sequential(const struct elfcore_sink *sink)
 {
 	return sink->ops->sequential;

@@ -127,6 +127,11 @@ static const struct elfcore_sink_ops flat_ops = {
 	.sequential = 0, /* takes any offsets; the stream below is sequential */
 };
 
+int ec_sink_is_flat(const struct elfcore_sink *sink)
+{
+	return ec_sink_has_ops(sink, &flat_ops);
+}
+
 int elfcore_sink_flat_new(struct elfcore_ctx *ctx, struct elfcore_sink *inner,
 			  struct elfcore_sink **out)
 {

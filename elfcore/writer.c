@@ -40,7 +40,27 @@ int ec_writer_data_flush(struct elfcore_writer *w)
 
 	if (w->dbuf_len)
 		ret = ec_writer_pwrite(w, w->dbuf, w->dbuf_len, w->dbuf_off);
+	if (w->run_len && !ret)
+		ret = ec_writer_pwrite(w, w->run, w->run_len, w->run_off);
 	w->dbuf_len = 0;
+	w->run_len = 0;
+	return ret;
+}
+
+/* ec_writer_data() while the caller holds its memory: no copy. */
+static int held_data(struct elfcore_writer *w, const void *buf, size_t len, uint64_t off)
+{
+	int ret;
+
+	if (w->run_len && (const unsigned char *)buf == w->run + w->run_len &&
+	    off == w->run_off + w->run_len) {
+		w->run_len += len;
+		return 0;
+	}
+	ret = ec_writer_data_flush(w);
+	w->run = buf;
+	w->run_len = len;
+	w->run_off = off;
 	return ret;
 }
 
@@ -48,6 +68,8 @@ int ec_writer_data(struct elfcore_writer *w, const void *buf, size_t len, uint64
 {
 	int ret;
 
+	if (w->hold)
+		return held_data(w, buf, len, off);
 	if (w->dbuf_len && off == w->dbuf_off + w->dbuf_len && len <= EC_WBUF_SIZE - w->dbuf_len) {
 		memcpy(w->dbuf + w->dbuf_len, buf, len);
 		w->dbuf_len += len;
@@ -357,6 +379,32 @@ int elfcore_writer_write_encoded(struct elfcore_writer *w, const struct elfcore_
 	else
 		w->st.compressed++;
 	return 0;
+}
+
+int elfcore_writer_hold_begin(struct elfcore_writer *w)
+{
+	int ret;
+
+	if (w->error)
+		return replay(w);
+	/* A flattened stream keeps the copies: its records stay the data
+	 * buffer's runs, the same whatever batches the caller makes. */
+	if (ec_sink_is_flat(w->sink))
+		return 0;
+	ret = ec_writer_data_flush(w);
+	w->hold = !ret;
+	return ret;
+}
+
+int elfcore_writer_hold_end(struct elfcore_writer *w)
+{
+	int ret = w->hold ? ec_writer_data_flush(w) : 0;
+
+	w->hold = 0;
+	w->run_len = 0;
+	if (!ret && w->error)
+		ret = replay(w);
+	return ret;
 }
 
 int elfcore_writer_write_page(struct elfcore_writer *w, uint64_t pfn, const void *page)

@@ -59,6 +59,13 @@ struct elfcore_writer {
 	unsigned char *dbuf;
 	size_t dbuf_len;
 	uint64_t dbuf_off;
+	/* Between hold_begin() and hold_end(): page data is not copied into
+	 * dbuf; a run of the caller's memory that is contiguous both there and
+	 * in the file goes out in one write when it ends. */
+	int hold;
+	const unsigned char *run;
+	size_t run_len;
+	uint64_t run_off;
 	void *priv;                         /* the format's state */
 };
 
@@ -66,7 +73,8 @@ struct elfcore_writer {
 int ec_writer_fail(struct elfcore_writer *w, int err);
 /* Write through the sink; errors become the writer's. */
 int ec_writer_pwrite(struct elfcore_writer *w, const void *buf, size_t len, uint64_t off);
-/* Buffered page-data writes: contiguous runs are coalesced. */
+/* Buffered page-data writes: contiguous runs are coalesced (copied into the
+ * data buffer, or, while the caller holds its memory, written from it). */
 int ec_writer_data(struct elfcore_writer *w, const void *buf, size_t len, uint64_t off);
 int ec_writer_data_flush(struct elfcore_writer *w);
 

@@ -137,6 +137,15 @@ ELFCORE_API int elfcore_writer_write_page(struct elfcore_writer *w, uint64_t pfn
  * only raw or zero pages. */
 ELFCORE_API int elfcore_writer_write_encoded(struct elfcore_writer *w,
 					     const struct elfcore_encoded_page *page);
+/* Zero-copy writing of a batch: between hold_begin() and hold_end(), the
+ * data of the pages given to elfcore_writer_write_encoded() is not copied;
+ * pages whose data lie back to back in memory and in the file go out in one
+ * write, by hold_end() at the latest, so the caller must leave that memory
+ * untouched until hold_end() returns. hold_end() returns the first error of
+ * the writer (sticky), if any. A flattened stream is written with copies as
+ * usual, so that its records do not depend on the batches. */
+ELFCORE_API int elfcore_writer_hold_begin(struct elfcore_writer *w);
+ELFCORE_API int elfcore_writer_hold_end(struct elfcore_writer *w);
 /* Page pfn could not be read: kdump leaves it out (its bit in the second
  * bitmap is cleared), ELF stores zeros. Counted in stats.dropped. */
 ELFCORE_API int elfcore_writer_drop_page(struct elfcore_writer *w, uint64_t pfn);
