@@ -3,9 +3,11 @@
 #
 #   bench/capture/run.sh [VMCORE]        default bench/data/vmcore-2g (make bench-data makes it)
 #   BENCH_REPEAT=3 bench/capture/run.sh  runs per case (the median is kept)
+#   MAKEDUMPFILE=PATH bench/capture/run.sh   another makedumpfile (default: the one on PATH)
 #
-# Cases: -l -d31, -c -d1, -E -d0, and zstd -d31 (Debian's makedumpfile has no zstd: compared
-# with its -l -d31). For each: wall time, output size and peak RSS of makedumpfile, of ours with
+# Cases: -l -d31, -c -d1, -E -d0, and zstd -d31: against makedumpfile -z when that
+# makedumpfile has zstd (`makedumpfile -v` says "zstd enabled"); Debian's has not, and is
+# then compared with its -l -d31. For each: wall time, output size and peak RSS of makedumpfile, of ours with
 # --threads 1 and with --threads N (online CPUs); then the ratios. kdump-capture fsyncs its
 # output (a dump must be durable); makedumpfile does not, so its time is also shown with a
 # `sync` of its output added ("+sync"), the comparison that counts. Besides the wall time,
@@ -21,7 +23,10 @@ repeat=${BENCH_REPEAT:-3}
 ncpu=$(nproc)
 [ -x "$cap" ] || { echo "bench/capture: build first (make)"; exit 2; }
 [ -r "$vmcore" ] || { echo "bench/capture: no $vmcore (make bench-data)"; exit 2; }
-command -v makedumpfile >/dev/null || { echo "bench/capture: makedumpfile missing"; exit 2; }
+mdf=${MAKEDUMPFILE:-makedumpfile}
+command -v "$mdf" >/dev/null || { echo "bench/capture: $mdf missing"; exit 2; }
+mdf_zstd=-l
+"$mdf" -v 2>&1 | grep -q '^zstd[[:space:]]*enabled' && mdf_zstd=-z
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-capture.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cat "$vmcore" >/dev/null          # both tools read it from the page cache
@@ -59,9 +64,9 @@ for c in "-l -d31" "-c -d1" "-E -d0" "zstd -d31"; do
 	set -- $c
 	flag=$1 level=${2#-d}
 	mflag=$flag ours=$flag
-	[ "$flag" = zstd ] && mflag=-l ours=-z
-	m=$(run makedumpfile $mflag -d "$level" "$vmcore" "$work/out/vmcore")
-	ms=$(run_sync makedumpfile $mflag -d "$level" "$vmcore" "$work/out/vmcore")
+	[ "$flag" = zstd ] && mflag=$mdf_zstd ours=-z
+	m=$(run "$mdf" $mflag -d "$level" "$vmcore" "$work/out/vmcore")
+	ms=$(run_sync "$mdf" $mflag -d "$level" "$vmcore" "$work/out/vmcore")
 	o1=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads 1 --no-dmesg --no-report --no-manifest "$vmcore" "$work/out/vmcore")
 	on=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads "$ncpu" --no-dmesg --no-report --no-manifest "$vmcore" "$work/out/vmcore")
 	oa=$(run "$cap" -q $ours -d "$level" --free-pages buddy --threads "$ncpu" "$vmcore" "$work/out/vmcore")
@@ -79,4 +84,5 @@ for c in "-l -d31" "-c -d1" "-E -d0" "zstd -d31"; do
 		printf "%-12s vs makedumpfile without sync: %.2fx; CPU makedumpfile/ours-threads-1 %.2fx; size ours/theirs %.3f; RSS %.1f MiB\n\n",
 		"", (on > 0 ? mt / on : 0), (o1c > 0 ? mc / o1c : 0), (msz > 0 ? osz / msz : 0), rss / 1024 }'
 done
-echo "reproduce: O=$O BENCH_REPEAT=$repeat $top/bench/capture/run.sh $vmcore"
+printf 'makedumpfile: %s (%s)\n' "$(command -v "$mdf")" "$("$mdf" -v 2>&1 | head -1)"
+echo "reproduce: O=$O BENCH_REPEAT=$repeat${MAKEDUMPFILE:+ MAKEDUMPFILE=$MAKEDUMPFILE} $top/bench/capture/run.sh $vmcore"
