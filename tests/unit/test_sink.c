@@ -16,44 +16,11 @@
 #include <cmocka.h>
 
 #include "elfcore/sink.h"
+#include "mem_sink.h"
 
 static struct elfcore_ctx *ctx;
 static char dir[] = "/tmp/test_sink.XXXXXX";
 
-/* A memory backend that fails with -ENOSPC once more than limit bytes were written. */
-struct mem {
-	unsigned char *data;
-	size_t size, limit;
-	unsigned writes;
-	int sequential_pos_checked;
-	uint64_t pos;
-	int closed;
-};
-
-static int mem_pwrite(void *priv, struct elfcore_ctx *c, const void *buf, size_t len, uint64_t off)
-{
-	struct mem *m = priv;
-
-	m->writes++;
-	if (off + len > m->limit)
-		return elfcore_ctx_set_error(c, -ENOSPC, "mem: no space at %llu",
-					     (unsigned long long)off);
-	if (off + len > m->size) {
-		m->data = realloc(m->data, off + len);
-		memset(m->data + m->size, 0, off + len - m->size);
-		m->size = off + len;
-	}
-	memcpy(m->data + off, buf, len);
-	return 0;
-}
-
-static int mem_close(void *priv, struct elfcore_ctx *c)
-{
-	((struct mem *)priv)->closed++;
-	return 0;
-}
-
-static const struct elfcore_sink_ops mem_ops = { .pwrite = mem_pwrite, .close = mem_close };
 static const struct elfcore_sink_ops mem_seq_ops = {
 	.pwrite = mem_pwrite, .close = mem_close, .sequential = 1,
 };
@@ -83,12 +50,12 @@ static void test_sticky_error(void **state)
 	assert_int_equal(elfcore_sink_pwrite(s, buf, 64, 0), 0);
 	assert_int_equal(elfcore_sink_pwrite(s, buf, 64, 64), -ENOSPC);
 	assert_int_equal(m.writes, 2);
-	assert_string_equal(elfcore_ctx_error(ctx), "mem: no space at 64");
+	assert_string_equal(elfcore_ctx_error(ctx), "mem: No space left on device at 64");
 	elfcore_ctx_clear(ctx);
 	/* Later writes do not reach the backend and report the first error. */
 	assert_int_equal(elfcore_sink_pwrite(s, buf, 1, 0), -ENOSPC);
 	assert_int_equal(m.writes, 2);
-	assert_string_equal(elfcore_ctx_error(ctx), "mem: no space at 64");
+	assert_string_equal(elfcore_ctx_error(ctx), "mem: No space left on device at 64");
 	assert_int_equal(elfcore_sink_error(s), -ENOSPC);
 	assert_int_equal(elfcore_sink_sync(s), -ENOSPC);
 	assert_int_equal(elfcore_sink_commit(s), -ENOSPC);

@@ -21,35 +21,7 @@
 #define PS 4096u
 
 #include "unit_ctx.h"
-
-struct mem {
-	unsigned char *data;
-	size_t size, limit;
-	unsigned writes;            /* pwrite calls */
-};
-
-static int mem_pwrite(void *priv, struct elfcore_ctx *c, const void *buf, size_t len, uint64_t off)
-{
-	struct mem *m = priv;
-
-	m->writes++;
-	if (off + len > m->limit)
-		return elfcore_ctx_set_error(c, -ENOSPC, "mem: No space left on device");
-	if (off + len > m->size) {
-		m->data = realloc(m->data, off + len);
-		memset(m->data + m->size, 0, off + len - m->size);
-		m->size = off + len;
-	}
-	memcpy(m->data + off, buf, len);
-	return 0;
-}
-
-static int mem_close(void *priv, struct elfcore_ctx *c)
-{
-	return 0;
-}
-
-static const struct elfcore_sink_ops mem_ops = { .pwrite = mem_pwrite, .close = mem_close };
+#include "mem_sink.h"
 
 static uint32_t get32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t get64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
