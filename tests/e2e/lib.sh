@@ -8,6 +8,18 @@ LAB_PYTHON=/usr/bin/python3     # Debian's python: the one with drgn and libkdum
 LAB_PANIC_LINE="Kernel panic - not syncing: sysrq triggered crash"
 
 lab_log() { printf 'lab: %s\n' "$*" >&2; }
+
+# Tests that report each check and go on after a failure: ok/bad print it, bad records it in
+# $fail (the test exits with it).
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+# A work directory of its own, removed at exit, as the current directory; fail=0.
+e2e_work_dir() {
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	cd "$work" || exit 1
+	fail=0
+}
 lab_die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
 
 # The guest kernel: the newest Debian kernel installed on the host.

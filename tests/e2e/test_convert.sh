@@ -5,9 +5,8 @@
 #   intermediate; flat -> kdump is byte-identical to makedumpfile -R, from a file and from
 #   stdin; a stream cut short is refused (exit 1) and leaves no output; no overwrite.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case "$O" in /*) ;; *) O="$top/$O" ;; esac
+source "$(dirname "$0")/lib.sh"
+top=$LAB_TOP O=$LAB_O
 synth=$O/gen/writer_synth
 ki=$O/bin/kdump-inspect
 py=/usr/bin/python3
@@ -15,12 +14,7 @@ check=$top/tests/e2e/writer_check.py
 for t in "$synth" "$ki" makedumpfile crash "$py"; do
 	command -v "$t" >/dev/null || { echo "missing: $t (make all; make deps)"; exit 1; }
 done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+e2e_work_dir
 verify() { "$ki" verify "$1" >/dev/null && ok "kdump-inspect verify $1" || bad "verify $1"; }
 
 "$synth" elf none src.elf 1           # every excluded page is absent: an exact page set

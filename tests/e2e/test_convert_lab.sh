@@ -11,8 +11,6 @@ runs=${LAB_RUNS:-$LAB_O/lab-runs}/test_convert_lab
 lab="$LAB_TOP/tests/e2e/lab.sh"
 ki=$LAB_O/bin/kdump-inspect
 fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
 [ -x "$ki" ] || { echo "missing: $ki (make all)"; exit 1; }
 
 rm -rf "$runs"

@@ -5,9 +5,8 @@
 #   the release; the flattened stream, to a file and through a pipe, becomes
 #   the byte-identical kdump file under makedumpfile -R.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-O=${O:-build}
-case "$O" in /*) ;; *) O="$top/$O" ;; esac
+source "$(dirname "$0")/lib.sh"
+top=$LAB_TOP O=$LAB_O
 synth=$O/gen/writer_synth
 py=/usr/bin/python3
 check=$top/tests/e2e/writer_check.py
@@ -15,12 +14,7 @@ for t in "$synth" makedumpfile crash "$py"; do
 	command -v "$t" >/dev/null || { echo "missing: $t (make all; make deps)"; exit 1; }
 done
 $py -c 'import kdumpfile' || { echo "missing: python3-libkdumpfile"; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+e2e_work_dir
 
 release_is() {  # FILE
 	local r
