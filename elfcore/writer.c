@@ -34,17 +34,59 @@ int ec_writer_pwrite(struct elfcore_writer *w, const void *buf, size_t len, uint
 	return ret < 0 ? ec_writer_fail(w, ret) : 0;
 }
 
-int ec_writer_data_flush(struct elfcore_writer *w)
+static int dbuf_flush(struct elfcore_writer *w)
 {
 	int ret = 0;
 
 	if (w->dbuf_len)
 		ret = ec_writer_pwrite(w, w->dbuf, w->dbuf_len, w->dbuf_off);
-	if (w->run_len && !ret)
-		ret = ec_writer_pwrite(w, w->run, w->run_len, w->run_off);
 	w->dbuf_len = 0;
-	w->run_len = 0;
 	return ret;
+}
+
+/* Copy into the data buffer, which collects one contiguous run. */
+static int buffer_data(struct elfcore_writer *w, const void *buf, size_t len, uint64_t off)
+{
+	int ret;
+
+	if (w->dbuf_len && off == w->dbuf_off + w->dbuf_len && len <= EC_WBUF_SIZE - w->dbuf_len) {
+		memcpy(w->dbuf + w->dbuf_len, buf, len);
+		w->dbuf_len += len;
+		return 0;
+	}
+	ret = dbuf_flush(w);
+	if (ret)
+		return ret;
+	if (len > EC_WBUF_SIZE)
+		return ec_writer_pwrite(w, buf, len, off);
+	memcpy(w->dbuf, buf, len);
+	w->dbuf_off = off;
+	w->dbuf_len = len;
+	return 0;
+}
+
+/* The held run goes out: a long one straight from the caller's memory, a
+ * short one into the data buffer, so that batches that compress well still
+ * make large writes (an SSH sink sends each write as requests of its own). */
+static int held_run_out(struct elfcore_writer *w)
+{
+	size_t len = w->run_len;
+	int ret;
+
+	w->run_len = 0;
+	if (!len)
+		return 0;
+	if (len < EC_HELD_MIN)
+		return buffer_data(w, w->run, len, w->run_off);
+	ret = dbuf_flush(w);
+	return ret ? ret : ec_writer_pwrite(w, w->run, len, w->run_off);
+}
+
+int ec_writer_data_flush(struct elfcore_writer *w)
+{
+	int ret = held_run_out(w);
+
+	return ret ? ret : dbuf_flush(w);
 }
 
 /* ec_writer_data() while the caller holds its memory: no copy. */
@@ -57,7 +99,7 @@ static int held_data(struct elfcore_writer *w, const void *buf, size_t len, uint
 		w->run_len += len;
 		return 0;
 	}
-	ret = ec_writer_data_flush(w);
+	ret = held_run_out(w);
 	w->run = buf;
 	w->run_len = len;
 	w->run_off = off;
@@ -66,24 +108,7 @@ static int held_data(struct elfcore_writer *w, const void *buf, size_t len, uint
 
 int ec_writer_data(struct elfcore_writer *w, const void *buf, size_t len, uint64_t off)
 {
-	int ret;
-
-	if (w->hold)
-		return held_data(w, buf, len, off);
-	if (w->dbuf_len && off == w->dbuf_off + w->dbuf_len && len <= EC_WBUF_SIZE - w->dbuf_len) {
-		memcpy(w->dbuf + w->dbuf_len, buf, len);
-		w->dbuf_len += len;
-		return 0;
-	}
-	ret = ec_writer_data_flush(w);
-	if (ret)
-		return ret;
-	if (len > EC_WBUF_SIZE)
-		return ec_writer_pwrite(w, buf, len, off);
-	memcpy(w->dbuf, buf, len);
-	w->dbuf_off = off;
-	w->dbuf_len = len;
-	return 0;
+	return w->hold ? held_data(w, buf, len, off) : buffer_data(w, buf, len, off);
 }
 
 /* ---- Notes ----------------------------------------------------------------- */
@@ -383,22 +408,18 @@ int elfcore_writer_write_encoded(struct elfcore_writer *w, const struct elfcore_
 
 int elfcore_writer_hold_begin(struct elfcore_writer *w)
 {
-	int ret;
-
 	if (w->error)
 		return replay(w);
 	/* A flattened stream keeps the copies: its records stay the data
 	 * buffer's runs, the same whatever batches the caller makes. */
-	if (ec_sink_is_flat(w->sink))
-		return 0;
-	ret = ec_writer_data_flush(w);
-	w->hold = !ret;
-	return ret;
+	if (!ec_sink_is_flat(w->sink))
+		w->hold = 1;
+	return 0;
 }
 
 int elfcore_writer_hold_end(struct elfcore_writer *w)
 {
-	int ret = w->hold ? ec_writer_data_flush(w) : 0;
+	int ret = w->hold ? held_run_out(w) : 0;
 
 	w->hold = 0;
 	w->run_len = 0;

@@ -10,6 +10,7 @@
 
 #define EC_WRITER_MSG_MAX 512
 #define EC_WBUF_SIZE (1u << 20)   /* page data is written in runs of up to 1 MiB */
+#define EC_HELD_MIN (EC_WBUF_SIZE / 4)   /* a shorter held run is copied after all */
 
 struct elfcore_writer;
 
@@ -61,7 +62,8 @@ struct elfcore_writer {
 	uint64_t dbuf_off;
 	/* Between hold_begin() and hold_end(): page data is not copied into
 	 * dbuf; a run of the caller's memory that is contiguous both there and
-	 * in the file goes out in one write when it ends. */
+	 * in the file goes out in one write when it ends (copied into dbuf
+	 * after all when shorter than EC_HELD_MIN). */
 	int hold;
 	const unsigned char *run;
 	size_t run_len;

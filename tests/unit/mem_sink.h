@@ -14,6 +14,7 @@ struct mem {
 	unsigned char *data;
 	size_t size, limit;
 	unsigned writes;            /* pwrite calls */
+	size_t max_write;           /* the longest */
 	int closed;                 /* close calls */
 };
 
@@ -22,6 +23,8 @@ static int mem_pwrite(void *priv, struct elfcore_ctx *c, const void *buf, size_t
 	struct mem *m = priv;
 
 	m->writes++;
+	if (len > m->max_write)
+		m->max_write = len;
 	if (off + len > m->limit)
 		return elfcore_ctx_set_error(c, -ENOSPC, "mem: No space left on device at %llu",
 					     (unsigned long long)off);

@@ -48,13 +48,17 @@ struct run {
 	struct elfcore_sink *sink;
 	struct elfcore_writer *w;
 	enum elfcore_codec w_codec;    /* the encoder's, for write_all(ENCODED, HELD) */
+	unsigned cycle;                /* pfns a cycle of write_all(), at most MAX_CYCLE */
 };
+
+#define MAX_CYCLE 512u
 
 static void start(struct run *r, struct elfcore_writer_opts *o, size_t limit)
 {
 	memset(r, 0, sizeof(*r));
 	r->m.limit = limit ? limit : (64u << 20);
 	r->w_codec = o->format == ELFCORE_FORMAT_ELF ? ELFCORE_CODEC_NONE : o->codec;
+	r->cycle = 64;
 	o->size = sizeof(*o);
 	assert_int_equal(elfcore_sink_new(ctx, &mem_ops, &r->m, &r->sink), 0);
 	assert_int_equal(elfcore_writer_new(r->sink, o, &r->w), 0);
@@ -74,8 +78,8 @@ enum { BY_PAGE, ENCODED, HELD };
 static int write_held(struct run *r, struct elfcore_page_encoder *enc, uint64_t s, uint64_t n,
 		      const uint8_t *bits)
 {
-	static unsigned char page[PS], pack[64 * (PS + 128)];
-	struct elfcore_encoded_page ep[64];
+	static unsigned char page[PS], pack[MAX_CYCLE * (PS + 128)];
+	struct elfcore_encoded_page ep[MAX_CYCLE];
 	size_t used = 0;
 	unsigned k = 0;
 	int ret, end;
@@ -100,23 +104,24 @@ static int write_held(struct run *r, struct elfcore_page_encoder *enc, uint64_t 
 	return ret ? ret : end;
 }
 
-/* Dump every pfn whose bit is set in bits (one cycle per 64 pfns). */
+/* Dump every pfn whose bit is set in bits (one cycle per r->cycle pfns). */
 static int write_all(struct run *r, uint64_t max_pfn, const uint8_t *bits, int encoded)
 {
+	const uint64_t cyc = r->cycle;
 	static unsigned char page[PS];
 	struct elfcore_page_encoder *enc = NULL;
 	struct elfcore_encoded_page ep;
 	uint64_t s, pfn;
 	int ret = 0;
 
-	for (s = 0; s < max_pfn; s += 64)
-		if ((ret = elfcore_writer_plan(r->w, s, max_pfn - s < 64 ? max_pfn - s : 64,
+	for (s = 0; s < max_pfn; s += cyc)
+		if ((ret = elfcore_writer_plan(r->w, s, max_pfn - s < cyc ? max_pfn - s : cyc,
 					       bits + s / 8)) < 0)
 			return ret;
 	if (encoded)
 		assert_int_equal(elfcore_page_encoder_new(ctx, r->w_codec, 0, PS, &enc), 0);
-	for (s = 0; s < max_pfn && !ret; s += 64) {
-		uint64_t n = max_pfn - s < 64 ? max_pfn - s : 64;
+	for (s = 0; s < max_pfn && !ret; s += cyc) {
+		uint64_t n = max_pfn - s < cyc ? max_pfn - s : cyc;
 
 		if ((ret = elfcore_writer_begin_cycle(r->w, s, n, bits + s / 8)) < 0)
 			break;
@@ -267,6 +272,34 @@ static void test_encoded_identical(void **state)
 			assert_true(c.m.writes < 188 / 4);
 		stop(&a);
 		stop(&b);
+		stop(&c);
+	}
+}
+
+/* Held runs long enough to be written straight from the caller's memory
+ * (raw pages, 512-pfn cycles: ~340 pages, 1.3 MiB a run) and short ones
+ * copied (lzo), in one dump: the same bytes as page by page. */
+static void test_held_long_runs(void **state)
+{
+	struct elfcore_writer_opts o = { .format = ELFCORE_FORMAT_KDUMP, .codec = ELFCORE_CODEC_NONE,
+					 .max_pfn = 2048 };
+	uint8_t bits[256];
+	struct run a, c;
+
+	memset(bits, 0xff, sizeof(bits));
+	for (int lzo = 0; lzo <= 1; lzo++) {
+		o.codec = lzo ? ELFCORE_CODEC_LZO : ELFCORE_CODEC_NONE;
+		start(&a, &o, 0);
+		a.cycle = MAX_CYCLE;
+		assert_int_equal(write_all(&a, 2048, bits, BY_PAGE), 0);
+		start(&c, &o, 0);
+		c.cycle = MAX_CYCLE;
+		assert_int_equal(write_all(&c, 2048, bits, HELD), 0);
+		assert_int_equal(a.m.size, c.m.size);
+		assert_memory_equal(a.m.data, c.m.data, a.m.size);
+		if (!lzo)    /* the runs went out whole, not through the 1 MiB buffer */
+			assert_true(c.m.max_write > (1u << 20));
+		stop(&a);
 		stop(&c);
 	}
 }
@@ -533,6 +566,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kdump_layout),
 		cmocka_unit_test(test_encoded_identical),
+		cmocka_unit_test(test_held_long_runs),
 		cmocka_unit_test(test_enospc_incomplete),
 		cmocka_unit_test(test_early_stop),
 		cmocka_unit_test(test_drop),

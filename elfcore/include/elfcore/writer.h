@@ -141,7 +141,8 @@ ELFCORE_API int elfcore_writer_write_encoded(struct elfcore_writer *w,
  * data of the pages given to elfcore_writer_write_encoded() is not copied;
  * pages whose data lie back to back in memory and in the file go out in one
  * write, by hold_end() at the latest, so the caller must leave that memory
- * untouched until hold_end() returns. hold_end() returns the first error of
+ * untouched until hold_end() returns (a run shorter than 256 KiB is copied
+ * after all, to be written with what follows). hold_end() returns the first error of
  * the writer (sticky), if any. A flattened stream is written with copies as
  * usual, so that its records do not depend on the batches. */
 ELFCORE_API int elfcore_writer_hold_begin(struct elfcore_writer *w);
