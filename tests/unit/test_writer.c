@@ -240,6 +240,21 @@ static void test_kdump_layout(void **state)
 	stop(&r);
 }
 
+/* A dump of the pfns set in bits written in mode, cycles of cycle pfns. */
+static void dump_in(struct run *r, struct elfcore_writer_opts *o, const uint8_t *bits, int mode,
+		    unsigned cycle)
+{
+	start(r, o, 0);
+	r->cycle = cycle;
+	assert_int_equal(write_all(r, o->max_pfn, bits, mode), 0);
+}
+
+static void assert_same_dump(const struct run *a, const struct run *b)
+{
+	assert_int_equal(a->m.size, b->m.size);
+	assert_memory_equal(a->m.data, b->m.data, a->m.size);
+}
+
 /* Page by page, encoded elsewhere, or encoded and written without copies
  * (held): the same bytes, kdump (zlib, lzo, level 1 with its shared zero
  * page) and ELF (zero pages as holes). Held, the data goes out in runs, and
@@ -257,16 +272,11 @@ static void test_encoded_identical(void **state)
 
 	memset(bits, 0xa7, sizeof(bits));
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		start(&a, &opts[i], 0);
-		assert_int_equal(write_all(&a, 300, bits, BY_PAGE), 0);
-		start(&b, &opts[i], 0);
-		assert_int_equal(write_all(&b, 300, bits, ENCODED), 0);
-		start(&c, &opts[i], 0);
-		assert_int_equal(write_all(&c, 300, bits, HELD), 0);
-		assert_int_equal(a.m.size, b.m.size);
-		assert_memory_equal(a.m.data, b.m.data, a.m.size);
-		assert_int_equal(a.m.size, c.m.size);
-		assert_memory_equal(a.m.data, c.m.data, a.m.size);
+		dump_in(&a, &opts[i], bits, BY_PAGE, 64);
+		dump_in(&b, &opts[i], bits, ENCODED, 64);
+		dump_in(&c, &opts[i], bits, HELD, 64);
+		assert_same_dump(&a, &b);
+		assert_same_dump(&a, &c);
 		/* 188 pages in 5 cycles: held, runs of them, not a write a page */
 		if (opts[i].format == ELFCORE_FORMAT_KDUMP)
 			assert_true(c.m.writes < 188 / 4);
@@ -289,14 +299,9 @@ static void test_held_long_runs(void **state)
 	memset(bits, 0xff, sizeof(bits));
 	for (int lzo = 0; lzo <= 1; lzo++) {
 		o.codec = lzo ? ELFCORE_CODEC_LZO : ELFCORE_CODEC_NONE;
-		start(&a, &o, 0);
-		a.cycle = MAX_CYCLE;
-		assert_int_equal(write_all(&a, 2048, bits, BY_PAGE), 0);
-		start(&c, &o, 0);
-		c.cycle = MAX_CYCLE;
-		assert_int_equal(write_all(&c, 2048, bits, HELD), 0);
-		assert_int_equal(a.m.size, c.m.size);
-		assert_memory_equal(a.m.data, c.m.data, a.m.size);
+		dump_in(&a, &o, bits, BY_PAGE, MAX_CYCLE);
+		dump_in(&c, &o, bits, HELD, MAX_CYCLE);
+		assert_same_dump(&a, &c);
 		if (!lzo)    /* the runs went out whole, not through the 1 MiB buffer */
 			assert_true(c.m.max_write > (1u << 20));
 		stop(&a);
