@@ -422,7 +422,6 @@ int elfcore_writer_hold_end(struct elfcore_writer *w)
 	int ret = w->hold ? held_run_out(w) : 0;
 
 	w->hold = 0;
-	w->run_len = 0;
 	if (!ret && w->error)
 		ret = replay(w);
 	return ret;
